@@ -1,0 +1,94 @@
+// The RPC op table (SPEC §4 `convocate-agent-rpc`): every op's name, the schema
+// of its params and the type of its result. Both the agent's dispatcher and the
+// shell's clients are typed from this one table.
+import { z } from 'zod';
+import type { BrokenSession, Session } from './session.js';
+
+const id = z.string();
+const port = z.number().int();
+
+export const paramSchemas = {
+  ping: z.null().optional(),
+  list: z.null().optional(),
+  get: z.object({ id }),
+  create: z.object({
+    name: z.string(),
+    port: port.optional(),
+    protocol: z.string().optional(),
+    dns_name: z.string().optional(),
+  }),
+  /** Omitted fields keep their value; an empty name keeps the old one; an empty dns_name clears it. */
+  edit: z.object({
+    id,
+    name: z.string().optional(),
+    port: port.optional(),
+    protocol: z.string().optional(),
+    dns_name: z.string().optional(),
+  }),
+  clone: z.object({ source_id: id, name: z.string() }),
+  delete: z.object({ id }),
+  kill: z.object({ id }),
+  background: z.object({ id }),
+  restart: z.object({ id }),
+  override: z.object({ id }),
+  'settings-get': z.null().optional(),
+  'settings-set': z.object({
+    image: z.string().optional(),
+    dns_server: z.string().optional(),
+    cgroup_parent: z.string().optional(),
+  }),
+} as const;
+
+export type OpName = keyof typeof paramSchemas;
+export const OP_NAMES = Object.keys(paramSchemas) as OpName[];
+export type OpParams<O extends OpName> = z.output<(typeof paramSchemas)[O]>;
+
+export interface PingResult {
+  agent_id: string;
+  version: string;
+  server_time: string;
+}
+
+export interface ListResult {
+  sessions: Session[];
+  /** Session directories whose session.json is unreadable. */
+  broken: BrokenSession[];
+}
+
+export interface AgentSettings {
+  agent_id: string;
+  version: string;
+  /** Session image tag new containers start from. */
+  image: string;
+  sessions_dir: string;
+  /** `--dns` given to containers; empty when DNS is not configured. */
+  dns_server: string;
+  cgroup_parent: string;
+}
+
+export interface OpResults {
+  ping: PingResult;
+  list: ListResult;
+  get: Session;
+  create: Session;
+  edit: Session;
+  clone: Session;
+  delete: { uuid: string };
+  kill: Session;
+  background: Session;
+  restart: Session;
+  override: Session;
+  'settings-get': AgentSettings;
+  'settings-set': AgentSettings;
+}
+
+export type OpResult<O extends OpName> = OpResults[O];
+
+/** Ops that change state; used by clients to refresh after a call. */
+export const MUTATING_OPS: ReadonlySet<OpName> = new Set<OpName>([
+  'create', 'edit', 'clone', 'delete', 'kill', 'restart', 'background', 'override', 'settings-set',
+]);
+
+export function isOpName(op: string): op is OpName {
+  return Object.prototype.hasOwnProperty.call(paramSchemas, op);
+}

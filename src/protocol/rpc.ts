@@ -1,0 +1,75 @@
+// Framing of one RPC: a request line `{"op","params"}` and a response line
+// `{"ok":true,"result"}` or `{"ok":false,"error","code"}`. Decoding never throws
+// anything but a ConvocateError, so a server can always answer.
+import { z } from 'zod';
+import { ConvocateError, errors, isErrorCode, toConvocateError, type ErrorCode } from './errors.js';
+import { isOpName, paramSchemas, type OpName, type OpParams, type OpResult } from './ops.js';
+
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export interface RpcRequest<O extends OpName = OpName> {
+  op: O;
+  params: OpParams<O>;
+}
+
+export type RpcResponse<T = unknown> = { ok: true; result: T } | { ok: false; error: string; code?: ErrorCode };
+
+export function formatZodError(err: z.ZodError): string {
+  return err.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
+
+export function decodeRequest(line: string): RpcRequest {
+  if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
+    throw new ConvocateError('too_large', `request line exceeds ${MAX_LINE_BYTES} bytes`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    throw errors.decodeRequest((err as Error).message);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw errors.decodeRequest('request must be a JSON object');
+  }
+  const { op, params } = raw as { op?: unknown; params?: unknown };
+  if (typeof op !== 'string' || op === '') throw errors.decodeRequest('"op" must be a non-empty string');
+  if (!isOpName(op)) throw errors.unknownOp(op);
+  return { op, params: decodeParams(op, params ?? null) };
+}
+
+export function decodeParams<O extends OpName>(op: O, params: unknown): OpParams<O> {
+  const parsed = paramSchemas[op].safeParse(params);
+  if (!parsed.success) throw errors.decodeParams(formatZodError(parsed.error));
+  return parsed.data as OpParams<O>;
+}
+
+export function encodeRequest<O extends OpName>(op: O, params: OpParams<O> | null = null): string {
+  return `${JSON.stringify({ op, params: params ?? null })}\n`;
+}
+
+export function encodeResult(result: unknown): string {
+  return `${JSON.stringify({ ok: true, result })}\n`;
+}
+
+export function encodeError(err: unknown): string {
+  const e = toConvocateError(err);
+  return `${JSON.stringify({ ok: false, error: e.message, code: e.code })}\n`;
+}
+
+/** Client side: turn a response line back into a result or a thrown ConvocateError. */
+export function decodeResponse<O extends OpName>(line: string): OpResult<O> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    throw new ConvocateError('bad_request', `bad response from agent: ${(err as Error).message}`);
+  }
+  const r = raw as Partial<{ ok: boolean; result: unknown; error: unknown; code: unknown }>;
+  if (r?.ok === true) return r.result as OpResult<O>;
+  if (r?.ok === false && typeof r.error === 'string') {
+    throw new ConvocateError(isErrorCode(r.code) ? r.code : 'internal', r.error);
+  }
+  throw new ConvocateError('bad_request', 'bad response from agent: missing "ok"');
+}

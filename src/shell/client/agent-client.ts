@@ -1,0 +1,20 @@
+// How the shell (TUI and scripting CLI) talks to one agent. Implementations:
+// SshAgentClient (a registered agent over SSH) and LocalAgentClient (the
+// embedded `local` agent, in-process). The AgentRouter spans all of them.
+import type { AttachHandle } from '../../protocol/agent-api.js';
+import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
+
+export interface AgentInfo {
+  /** Agent id (8 chars) or `local` for the embedded agent. */
+  id: string;
+  /** `host[:port]`, or `local`. */
+  host: string;
+}
+
+export interface AgentClient {
+  readonly info: AgentInfo;
+  call<O extends OpName>(op: O, params: OpParams<O>, opts?: { timeoutMs?: number }): Promise<OpResult<O>>;
+  /** Opens an attach relay sized cols×rows; resize() follows the operator's terminal. */
+  attach(id: string, cols: number, rows: number): Promise<AttachHandle>;
+  close(): Promise<void>;
+}
