@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // real files) and e2e (real Docker, OpenSSH, dnsmasq, the built CLI in a pty).
 export default defineConfig({
   test: {
+    // Docker and tmux on a 2-core machine: one test file at a time keeps timings honest.
+    fileParallelism: false,
     projects: [
       { test: { name: 'unit', include: ['src/**/*.test.{ts,tsx}'], testTimeout: 10_000 } },
       {
@@ -20,7 +22,6 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
           globalSetup: ['test/helpers/global-setup.ts'],
         },
       },
