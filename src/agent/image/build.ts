@@ -1,0 +1,151 @@
+// Builds the session image from the Dockerfile shipped in the package. Offline,
+// the base comes from debootstrap imported through the Engine API, so no
+// registry is ever needed.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { ConvocateError } from '../../protocol/errors.js';
+import { DEFAULT_IMAGE } from '../../protocol/version.js';
+
+export { DEFAULT_IMAGE };
+
+export const OFFLINE_BASE = 'convocate-base:bookworm-minbase';
+// Lean on purpose: only what the Dockerfile and an operator's shell need.
+const DEBOOTSTRAP_PACKAGES = ['tmux', 'sudo', 'git', 'ca-certificates', 'less', 'procps', 'ncurses-term'];
+const IMAGE_FILES = ['Dockerfile', 'entrypoint.sh'];
+
+export interface BuildOptions {
+  tag?: string;
+  /** Base image for `ARG BASE`; offline builds always use OFFLINE_BASE. */
+  base?: string;
+  offline: boolean;
+  force: boolean;
+  docker?: Docker;
+  onProgress: (line: string) => void;
+}
+
+/** src/agent/image and dist/agent/image both sit three levels below the package root. */
+export function imageDir(): string {
+  return fileURLToPath(new URL('../../../image/', import.meta.url));
+}
+
+export async function buildSessionImage(opts: BuildOptions): Promise<void> {
+  const docker = opts.docker ?? new Docker();
+  const tag = opts.tag ?? DEFAULT_IMAGE;
+  if (!opts.force && (await hasImage(docker, tag))) {
+    opts.onProgress(`image ${tag} already present`);
+    return;
+  }
+  let base = opts.base;
+  if (opts.offline) {
+    await ensureOfflineBase(docker, opts.force, opts.onProgress);
+    base = OFFLINE_BASE;
+  }
+  opts.onProgress(`building ${tag}${base ? ` from ${base}` : ''}`);
+  const buildargs: Record<string, string> = base ? { BASE: base } : {};
+  const stream = await docker.buildImage({ context: imageDir(), src: IMAGE_FILES }, { t: tag, buildargs, rm: true, forcerm: true });
+  await followJson(docker, stream, opts.onProgress, `build ${tag}`);
+  if (!(await hasImage(docker, tag))) throw new ConvocateError('internal', `build ${tag}: image missing after build`);
+  opts.onProgress(`image ${tag} built`);
+}
+
+export async function hasImage(docker: Docker, tag: string): Promise<boolean> {
+  try {
+    await docker.getImage(tag).inspect();
+    return true;
+  } catch (err) {
+    if (statusOf(err) === 404) return false;
+    throw err;
+  }
+}
+
+async function ensureOfflineBase(docker: Docker, force: boolean, onProgress: (line: string) => void): Promise<void> {
+  if (!force && (await hasImage(docker, OFFLINE_BASE))) {
+    onProgress(`base ${OFFLINE_BASE} already present`);
+    return;
+  }
+  const root = await mkdtemp(join(tmpdir(), 'convocate-rootfs-'));
+  try {
+    onProgress(`debootstrap bookworm into ${root} (about a minute)`);
+    const include = `--include=${DEBOOTSTRAP_PACKAGES.join(',')}`;
+    await runTool('debootstrap', ['--variant=minbase', include, 'bookworm', root], onProgress);
+    onProgress(`importing ${OFFLINE_BASE}`);
+    await importRootfs(docker, root, onProgress);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function importRootfs(docker: Docker, root: string, onProgress: (line: string) => void): Promise<void> {
+  const tar = spawn('tar', ['--numeric-owner', '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tarErr = '';
+  tar.stderr.on('data', (b: Buffer) => (tarErr += b.toString()));
+  const tarDone = new Promise<void>((resolve, reject) => {
+    tar.on('error', (err) => reject(new Error(`tar: ${err.message}`, { cause: err })));
+    tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar exited ${code}: ${tarErr.trim()}`))));
+  });
+  const [repo, tagPart] = OFFLINE_BASE.split(':');
+  const stream = await docker.importImage(tar.stdout, { repo, tag: tagPart });
+  await Promise.all([tarDone, followJson(docker, stream, onProgress, `import ${OFFLINE_BASE}`)]);
+}
+
+interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/** Forward a Docker JSON progress stream line by line; reject with the daemon's own error text. */
+function followJson(docker: Docker, stream: NodeJS.ReadableStream, onProgress: (line: string) => void, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: string | undefined;
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        if (err) reject(new ConvocateError('internal', `${what}: ${err.message}`, { cause: err }));
+        else if (failure) reject(new ConvocateError('internal', `${what}: ${failure}`));
+        else resolve();
+      },
+      (event: ProgressEvent) => {
+        const error = event.errorDetail?.message ?? event.error;
+        if (error) failure = error.trim();
+        const text = error ?? event.stream ?? event.status;
+        for (const line of (text ?? '').split('\n')) if (line.trim()) onProgress(line.trimEnd());
+      },
+    );
+  });
+}
+
+function runTool(cmd: string, args: string[], onProgress: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const forward = (b: Buffer): void => {
+      const text = b.toString();
+      tail = (tail + text).slice(-2000);
+      for (const line of text.split('\n')) if (line.trim()) onProgress(line.trimEnd());
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', forward);
+    child.on('error', (err) =>
+      reject(new ConvocateError('unavailable', `${cmd} not found: install it with \`apt-get install -y ${cmd}\``, { cause: err })),
+    );
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new ConvocateError('internal', `${cmd} exited ${code}: ${lastLine(tail)}`)),
+    );
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+export function statusOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
