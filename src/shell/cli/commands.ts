@@ -1,0 +1,126 @@
+// The scripting CLI (SPEC §5): every command goes through the same
+// SessionDirectory as the TUI, so it spans every agent alike.
+import { ConvocateError, quote } from '../../protocol/errors.js';
+import type { Protocol, Session } from '../../protocol/session.js';
+import type { SessionDirectory } from '../client/router-types.js';
+import { relayTerminal, terminalSize, type TerminalIn, type TerminalOut } from '../terminal/relay.js';
+import { formatTable, toJson } from './present.js';
+
+export interface CliIo {
+  stdin: TerminalIn;
+  stdout: TerminalOut;
+  stderr: NodeJS.WritableStream;
+  /** Ask a yes/no question on the terminal; undefined when there is no terminal. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+export interface SessionFields {
+  port?: string;
+  proto?: string;
+  dns?: string;
+  name?: string;
+}
+
+export async function listCommand(dir: SessionDirectory, io: CliIo, opts: { json?: boolean }): Promise<void> {
+  const { sessions, broken, unreachable } = await dir.listAll();
+  for (const b of broken) io.stderr.write(`warning: session ${b.uuid} on ${b.agent_id} is unreadable: ${b.error}\n`);
+  for (const u of unreachable) io.stderr.write(`warning: agent ${u.info.id} unreachable: ${u.error ?? 'unknown error'}\n`);
+  if (opts.json) {
+    io.stdout.write(`${JSON.stringify(sessions.map(toJson), null, 2)}\n`);
+    return;
+  }
+  io.stdout.write(formatTable(sessions, new Set(unreachable.map((u) => u.info.id))));
+}
+
+export async function newCommand(
+  dir: SessionDirectory,
+  io: CliIo,
+  name: string,
+  opts: SessionFields & { agent?: string; json?: boolean },
+): Promise<void> {
+  const agentId = pickAgent(dir, opts.agent);
+  const session = await dir.client(agentId).call('create', {
+    name,
+    port: parsePort(opts.port) ?? 0,
+    protocol: opts.proto ?? 'tcp',
+    dns_name: opts.dns ?? '',
+  });
+  printSession(io, { ...session, agent_id: agentId, agent_host: dir.client(agentId).info.host }, opts.json, 'created');
+}
+
+export async function editCommand(dir: SessionDirectory, io: CliIo, id: string, opts: SessionFields & { json?: boolean }): Promise<void> {
+  const s = await dir.resolve(id);
+  const updated = await dir.client(s.agent_id!).call('edit', {
+    id: s.uuid,
+    name: opts.name,
+    port: parsePort(opts.port),
+    protocol: opts.proto as Protocol | undefined,
+    dns_name: opts.dns,
+  });
+  printSession(io, stamp(updated, s), opts.json, 'edited');
+}
+
+export async function cloneCommand(dir: SessionDirectory, io: CliIo, id: string, name: string, opts: { json?: boolean }): Promise<void> {
+  const s = await dir.resolve(id);
+  const clone = await dir.client(s.agent_id!).call('clone', { source_id: s.uuid, name });
+  printSession(io, stamp(clone, s), opts.json, 'cloned');
+}
+
+export type SimpleOp = 'kill' | 'restart' | 'background' | 'override';
+
+export async function simpleCommand(dir: SessionDirectory, io: CliIo, op: SimpleOp, id: string): Promise<void> {
+  const s = await dir.resolve(id);
+  const after = await dir.client(s.agent_id!).call(op, { id: s.uuid });
+  io.stdout.write(`${op}: ${after.name} (${after.uuid.slice(0, 8)}) ${after.state}\n`);
+}
+
+export async function removeCommand(dir: SessionDirectory, io: CliIo, id: string, opts: { yes?: boolean }): Promise<void> {
+  const s = await dir.resolve(id);
+  if (!opts.yes) {
+    if (!io.confirm) {
+      throw new ConvocateError('invalid_argument', 'refusing to delete without a terminal to confirm on: pass --yes');
+    }
+    const ok = await io.confirm(`Delete session ${s.name} (${s.uuid.slice(0, 8)}) and its home directory? [y/N] `);
+    if (!ok) {
+      io.stderr.write('not deleted\n');
+      return;
+    }
+  }
+  await dir.client(s.agent_id!).call('delete', { id: s.uuid });
+  io.stdout.write(`deleted: ${s.name} (${s.uuid})\n`);
+}
+
+export async function attachCommand(dir: SessionDirectory, io: CliIo, id: string): Promise<void> {
+  const s = await dir.resolve(id);
+  const { cols, rows } = terminalSize(io.stdout);
+  const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows);
+  await relayTerminal(handle, io.stdin, io.stdout);
+}
+
+function pickAgent(dir: SessionDirectory, wanted: string | undefined): string {
+  const agents = dir.agents();
+  if (wanted) return dir.client(wanted).info.id;
+  if (agents.length === 1) return agents[0]!.id;
+  if (agents.length === 0) throw new ConvocateError('unavailable', 'no agents registered and no local Docker: see `convocate help`');
+  throw new ConvocateError(
+    'invalid_argument',
+    `several agents registered: pick one with --agent (${agents.map((a) => a.id).join(', ')})`,
+  );
+}
+
+export function parsePort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^-?\d+$/.test(text.trim())) {
+    throw new ConvocateError('invalid_argument', `port ${quote(text)} is invalid: use -1 (auto), 0 (none) or 1-65535`);
+  }
+  return Number(text);
+}
+
+function stamp(s: Session, from: Session): Session {
+  return { ...s, agent_id: from.agent_id, agent_host: from.agent_host };
+}
+
+function printSession(io: CliIo, s: Session, json: boolean | undefined, verb: string): void {
+  if (json) io.stdout.write(`${JSON.stringify(toJson(s), null, 2)}\n`);
+  else io.stdout.write(`${verb}: ${s.name} ${s.uuid}${s.port > 0 ? ` ${s.port}/${s.protocol}` : ''}\n`);
+}

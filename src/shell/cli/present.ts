@@ -1,0 +1,57 @@
+// Pure presentation for the scripting CLI: the stable `--json` shape and the
+// plain table. No I/O here.
+import type { Session } from '../../protocol/session.js';
+import { shortId } from '../../protocol/session.js';
+
+/** The documented `--json` object: SPEC §2 fields plus `state`, in a fixed key order. */
+export interface SessionJson {
+  uuid: string;
+  name: string;
+  port: number;
+  protocol: string;
+  dns_name: string;
+  created_at: string;
+  last_accessed: string;
+  running: boolean;
+  attached: boolean;
+  agent_id: string;
+  agent_host: string;
+  state: string;
+}
+
+export function toJson(s: Session): SessionJson {
+  return {
+    uuid: s.uuid,
+    name: s.name,
+    port: s.port,
+    protocol: s.protocol,
+    dns_name: s.dns_name,
+    created_at: s.created_at,
+    last_accessed: s.last_accessed,
+    running: s.running,
+    attached: s.attached,
+    agent_id: s.agent_id ?? '',
+    agent_host: s.agent_host ?? '',
+    state: s.state,
+  };
+}
+
+export function portCell(s: Pick<Session, 'port' | 'protocol'>): string {
+  return s.port > 0 ? `${s.port}/${s.protocol}` : '-';
+}
+
+export function formatTable(sessions: Session[], unreachable: ReadonlySet<string> = new Set()): string {
+  const header = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'LAST ACCESSED'];
+  const rows = sessions.map((s) => [
+    unreachable.has(s.agent_id ?? '') ? '?' : s.state,
+    shortId(s.uuid),
+    s.name,
+    s.agent_id ?? '',
+    portCell(s),
+    s.dns_name || '-',
+    s.last_accessed.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}

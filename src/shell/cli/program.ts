@@ -1,0 +1,131 @@
+// `convocate` argv → commands. With no command it opens the TUI. Every error
+// ends as one line on stderr and a non-zero exit code.
+import { Command, CommanderError } from 'commander';
+import { toConvocateError } from '../../protocol/errors.js';
+import { VERSION } from '../../protocol/version.js';
+import type { SessionDirectory } from '../client/router-types.js';
+import {
+  attachCommand,
+  cloneCommand,
+  editCommand,
+  listCommand,
+  newCommand,
+  removeCommand,
+  simpleCommand,
+  type CliIo,
+  type SimpleOp,
+} from './commands.js';
+
+export interface ShellDeps {
+  io: CliIo;
+  openDirectory(): Promise<SessionDirectory>;
+  runTui(dir: SessionDirectory): Promise<void>;
+  statusServe(opts: { listen?: string; hostKey?: string; authKeys?: string }): Promise<void>;
+}
+
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export async function runShell(argv: string[], deps: ShellDeps): Promise<number> {
+  let dir: SessionDirectory | undefined;
+  const directory = async () => (dir ??= await deps.openDirectory());
+  const withDir =
+    <A extends unknown[]>(fn: (d: SessionDirectory, ...args: A) => Promise<void>) =>
+    async (...args: A) =>
+      fn(await directory(), ...args);
+
+  const program = buildProgram(deps, withDir);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    deps.io.stderr.write(`convocate: ${toConvocateError(err).message}\n`);
+    return EXIT_ERROR;
+  } finally {
+    await dir?.close();
+  }
+}
+
+type WithDir = <A extends unknown[]>(fn: (d: SessionDirectory, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
+
+function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
+  const { io } = deps;
+  const program = new Command('convocate')
+    .description('Run many Claude Code sessions, each in its own container with tmux, from one terminal UI.\nWith no command, opens the TUI.')
+    .version(VERSION, '-v, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .action(withDir((d) => deps.runTui(d)));
+
+  program.command('version').description('print the version').action(() => {
+    io.stdout.write(`convocate ${VERSION}\n`);
+  });
+  program.command('help').description('show this help').action(() => {
+    io.stdout.write(program.helpInformation());
+  });
+  program.command('tui').description('open the terminal UI (the default)').action(withDir((d) => deps.runTui(d)));
+  program
+    .command('ls')
+    .description('list sessions on every agent')
+    .option('--json', 'print a JSON array of session objects')
+    .action(withDir((d, opts: { json?: boolean }) => listCommand(d, io, opts)));
+  program
+    .command('new <name>')
+    .description('create a session (no container until it is attached or restarted)')
+    .option('--agent <id>', 'agent to create it on (required when several agents are registered)')
+    .option('--port <n>', '0 = none, -1 = auto-pick a free port >= 1001')
+    .option('--proto <tcp|udp>', 'protocol of the published port', 'tcp')
+    .option('--dns <name>', 'DNS name, resolvable as <name>.<domain> through the shell dnsmasq')
+    .option('--json', 'print the session as JSON')
+    .action(withDir((d, name: string, opts) => newCommand(d, io, name, opts)));
+  program
+    .command('edit <id>')
+    .description('change name, port, protocol or DNS name (a running container keeps its flags until restart)')
+    .option('--name <name>')
+    .option('--port <n>')
+    .option('--proto <tcp|udp>')
+    .option('--dns <name>', 'new DNS name; "" clears it')
+    .option('--json', 'print the session as JSON')
+    .action(withDir((d, id: string, opts) => editCommand(d, io, id, opts)));
+  program
+    .command('clone <id> <name>')
+    .description('copy a session (home dir and settings; port 0, no DNS name)')
+    .option('--json', 'print the clone as JSON')
+    .action(withDir((d, id: string, name: string, opts) => cloneCommand(d, io, id, name, opts)));
+  program
+    .command('attach <id>')
+    .description('attach to the session tmux (starts it when stopped); Ctrl-B D detaches')
+    .action(withDir((d, id: string) => attachCommand(d, io, id)));
+  const simple: Array<[string, SimpleOp, string]> = [
+    ['kill', 'kill', 'stop the container (docker stop -t 10); the home dir stays'],
+    ['restart', 'restart', 'start a stopped session in the background'],
+    ['bg', 'background', 'detach every attached operator; the container keeps running'],
+    ['override', 'override', 'remove a stale lock; stops nothing'],
+  ];
+  for (const [name, op, description] of simple) {
+    program
+      .command(`${name} <id>`)
+      .description(description)
+      .action(withDir((d, id: string) => simpleCommand(d, io, op, id)));
+  }
+  program
+    .command('rm <id>')
+    .description('delete a session: container, home dir, metadata, lock and DNS record')
+    .option('--yes', 'do not ask (required without a terminal)')
+    .action(withDir((d, id: string, opts: { yes?: boolean }) => removeCommand(d, io, id, opts)));
+  program
+    .command('status-serve')
+    .description('listen for agent status events (SSH subsystem convocate-status)')
+    .option('--listen <addr>', 'host:port to listen on', '0.0.0.0:223')
+    .option('--host-key <path>', 'ed25519 host key (created when absent)')
+    .option('--auth-keys <path>', 'authorized agent keys')
+    .action((opts: { listen?: string; hostKey?: string; authKeys?: string }) => deps.statusServe(opts));
+  program.addHelpText(
+    'after',
+    '\nID is a session name or a uuid prefix. Environment: CONVOCATE_CONFIG_DIR, CONVOCATE_STATE_DIR,\nCONVOCATE_SESSIONS_DIR, CONVOCATE_AGENT_CONFIG_DIR, CONVOCATE_IMAGE, DOCKER_HOST.\n',
+  );
+  return program;
+}

@@ -1,0 +1,197 @@
+// AgentClient over SSH: one persistent connection per agent, a fresh channel
+// per RPC, the agent's host key pinned (a changed key is refused loudly), and
+// reconnects with backoff 1 s doubling to 30 s. A dead agent fails fast
+// instead of stalling the caller.
+import { Client, utils, type ClientChannel } from 'ssh2';
+import type { AttachHandle } from '../../protocol/agent-api.js';
+import { encodeAttachHeader } from '../../protocol/attach.js';
+import { ConvocateError } from '../../protocol/errors.js';
+import { LineSplitter } from '../../protocol/ndjson.js';
+import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
+import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rpc.js';
+import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
+import type { AgentClient, AgentInfo } from './agent-client.js';
+import { Backoff } from './backoff.js';
+
+export interface SshAgentTarget {
+  info: AgentInfo;
+  host: string;
+  port: number;
+  /** OpenSSH private key (shell_to_agent_ed25519_key). */
+  privateKey: string | Buffer;
+  /** The agent's pinned host key, OpenSSH public key line. */
+  hostKeyPub: string;
+  username?: string;
+}
+
+const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+
+export class SshAgentClient implements AgentClient {
+  readonly info: AgentInfo;
+  private conn: Promise<Client> | undefined;
+  private current: Client | undefined;
+  private readonly backoff = new Backoff(1_000, 30_000);
+  private lastError: ConvocateError | undefined;
+  private readonly pinned: Buffer;
+
+  constructor(private readonly target: SshAgentTarget) {
+    this.info = target.info;
+    const parsed = utils.parseKey(target.hostKeyPub);
+    if (parsed instanceof Error) throw new Error(`agent ${target.info.id}: bad pinned host key: ${parsed.message}`);
+    this.pinned = parsed.getPublicSSH();
+  }
+
+  async call<O extends OpName>(op: O, params: OpParams<O>, opts?: { timeoutMs?: number }): Promise<OpResult<O>> {
+    const timeoutMs = opts?.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const client = await this.connection();
+    const channel = await openSubsystem(client, RPC_SUBSYSTEM);
+    const line = await readOneLine(channel, timeoutMs, () => {
+      channel.end(encodeRequest(op, params));
+    }).catch((err: unknown) => {
+      throw this.unreachable(err);
+    });
+    return decodeResponse<O>(line);
+  }
+
+  async attach(id: string, cols: number, rows: number): Promise<AttachHandle> {
+    const client = await this.connection();
+    const channel = await openSubsystem(client, ATTACH_SUBSYSTEM);
+    channel.write(encodeAttachHeader({ id, cols, rows }));
+    await failOnErrorLine(channel);
+    const done = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    return {
+      stream: channel,
+      resize: async (c, r) => {
+        channel.setWindow(r, c, 0, 0);
+      },
+      done,
+      close: () => channel.close(),
+    };
+  }
+
+  async close(): Promise<void> {
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn) (await conn.catch(() => undefined))?.end();
+  }
+
+  private connection(): Promise<Client> {
+    if (this.conn) return this.conn;
+    if (!this.backoff.ready() && this.lastError) return Promise.reject(this.lastError);
+    const attempt = this.connect();
+    this.conn = attempt;
+    attempt.then(
+      () => this.backoff.reset(),
+      (err: unknown) => {
+        this.lastError = this.unreachable(err);
+        this.backoff.fail();
+        if (this.conn === attempt) this.conn = undefined;
+      },
+    );
+    return attempt;
+  }
+
+  private connect(): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      let hostKeyMismatch = false;
+      client.once('ready', () => {
+        this.current = client;
+        resolve(client);
+      });
+      client.on('error', (err) => reject(hostKeyMismatch ? this.hostKeyError() : err));
+      client.on('close', () => {
+        // A dropped connection is re-dialled by the next call.
+        if (this.current === client) {
+          this.current = undefined;
+          this.conn = undefined;
+        }
+      });
+      client.connect({
+        host: this.target.host,
+        port: this.target.port,
+        username: this.target.username ?? 'convocate',
+        privateKey: this.target.privateKey,
+        readyTimeout: CONNECT_TIMEOUT_MS,
+        keepaliveInterval: 15_000,
+        hostVerifier: (key: Buffer) => {
+          hostKeyMismatch = !key.equals(this.pinned);
+          return !hostKeyMismatch;
+        },
+      });
+    });
+  }
+
+  private hostKeyError(): ConvocateError {
+    return new ConvocateError(
+      'unavailable',
+      `agent ${this.info.id} at ${this.info.host} presented a DIFFERENT host key than the one pinned: refusing to connect (if the agent was reinstalled, re-run convocate-host init-agent)`,
+    );
+  }
+
+  private unreachable(err: unknown): ConvocateError {
+    if (err instanceof ConvocateError) return err;
+    const msg = err instanceof Error ? err.message : String(err);
+    return new ConvocateError('unavailable', `agent ${this.info.id} (${this.info.host}) unreachable: ${msg}`, { cause: err });
+  }
+}
+
+function openSubsystem(client: Client, name: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    client.subsys(name, (err, channel) => (err ? reject(err) : resolve(channel)));
+  });
+}
+
+function readOneLine(channel: ClientChannel, timeoutMs: number, start: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const splitter = new LineSplitter(MAX_LINE_BYTES);
+    const timer = setTimeout(() => {
+      channel.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const finish = (fn: () => void) => {
+      clearTimeout(timer);
+      channel.removeAllListeners('data');
+      fn();
+    };
+    channel.on('data', (chunk: Buffer) => {
+      try {
+        const [line] = splitter.push(chunk);
+        if (line !== undefined) finish(() => resolve(line));
+      } catch (err) {
+        finish(() => reject(err));
+      }
+    });
+    channel.once('close', () => {
+      const rest = splitter.rest();
+      finish(() => (rest !== undefined ? resolve(rest) : reject(new Error('channel closed without an answer'))));
+    });
+    start();
+  });
+}
+
+/** The agent answers a failed attach with one `{"ok":false,…}` line; tmux output never starts that way. */
+function failOnErrorLine(channel: ClientChannel): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      channel.pause();
+      channel.removeListener('data', onData);
+      channel.removeListener('close', onClose);
+      if (chunk.subarray(0, 6).toString() === '{"ok":') {
+        try {
+          decodeResponse(chunk.toString('utf8').split('\n')[0] ?? '');
+        } catch (err) {
+          channel.close();
+          reject(err);
+          return;
+        }
+      }
+      channel.unshift(chunk);
+      resolve();
+    };
+    const onClose = () => reject(new ConvocateError('unavailable', 'attach channel closed before the session answered'));
+    channel.on('data', onData);
+    channel.once('close', onClose);
+  });
+}
