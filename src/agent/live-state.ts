@@ -1,0 +1,71 @@
+// Live fields of a session (running, attached, locked), computed at list time
+// from one labelled container list, the lock files, and the attach counts:
+// the agent's own open relays plus the client count that tmux hooks inside
+// the container keep in `~/.convocate-clients` (so attaches made by another
+// process on this host count too).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ListResult } from '../protocol/ops.js';
+import { sessionState, type Session, type SessionMeta } from '../protocol/session.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
+import type { SessionStore } from './sessions/store.js';
+
+export const CLIENTS_FILE = '.convocate-clients';
+
+export class LiveState {
+  private readonly relays = new Map<string, number>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly runtime: ContainerRuntime,
+  ) {}
+
+  /** Count an open relay; the returned function ends it (idempotent). */
+  openRelay(uuid: string): () => void {
+    this.relays.set(uuid, (this.relays.get(uuid) ?? 0) + 1);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      const left = (this.relays.get(uuid) ?? 1) - 1;
+      if (left > 0) this.relays.set(uuid, left);
+      else this.relays.delete(uuid);
+    };
+  }
+
+  async list(): Promise<ListResult> {
+    const [{ sessions, broken }, running] = await Promise.all([this.store.list(), this.runningSet()]);
+    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.has(m.uuid))));
+    live.sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
+    return { sessions: live, broken };
+  }
+
+  async one(meta: SessionMeta): Promise<Session> {
+    return this.decorate(meta, await this.isRunning(meta.uuid));
+  }
+
+  async isRunning(uuid: string): Promise<boolean> {
+    return (await this.runningSet()).has(uuid);
+  }
+
+  private async runningSet(): Promise<Set<string>> {
+    const containers = await this.runtime.list();
+    return new Set(containers.filter((c) => c.running).map((c) => c.uuid));
+  }
+
+  private async decorate(meta: SessionMeta, running: boolean): Promise<Session> {
+    const attached = running && ((this.relays.get(meta.uuid) ?? 0) > 0 || (await this.tmuxClients(meta.uuid)) > 0);
+    const locked = running ? false : (await this.store.locks.holder(meta.uuid)) !== undefined;
+    return { ...meta, running, attached, state: sessionState({ running, attached, locked }) };
+  }
+
+  private async tmuxClients(uuid: string): Promise<number> {
+    try {
+      const text = await readFile(join(this.store.homeDir(uuid), CLIENTS_FILE), 'utf8');
+      const n = Number.parseInt(text.trim(), 10);
+      return Number.isFinite(n) ? n : 0;
+    } catch {
+      return 0;
+    }
+  }
+}
