@@ -1,0 +1,290 @@
+// ContainerRuntime on the Docker Engine API (dockerode over the daemon socket):
+// one API call per operation, never the `docker` CLI (SPEC §3).
+import { randomUUID } from 'node:crypto';
+import { PassThrough, type Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import { ConvocateError, errors } from '../../protocol/errors.js';
+import {
+  AGENT_LABEL,
+  CONTAINER_HOME,
+  SESSION_LABEL,
+  TMUX_SESSION,
+  containerHostname,
+  containerName,
+  type ContainerInfo,
+  type ContainerRuntime,
+  type ExecResult,
+  type PtyExec,
+  type RunSpec,
+} from './container-runtime.js';
+
+/** The entrypoint prints this once tmux session `claude` exists. */
+export const READY_LINE = 'convocate: ready';
+// Docker swallows its detach sequence from a hijacked stdin and holds back each
+// byte that starts it (ctrl-p by default, shell history); pick one nobody types.
+const DETACH_KEYS = 'ctrl-^,ctrl-@,ctrl-^,ctrl-@';
+// Tags every process of one PTY exec so that it can be hung up by marker.
+const PTY_MARKER = 'CONVOCATE_PTY';
+const HANGUP_SCRIPT =
+  'for d in /proc/[0-9]*; do { tr "\\0" "\\n" <"$d/environ"; } 2>/dev/null | grep -qxF "$1" && kill -HUP "${d#/proc/}"; done; true';
+
+export class DockerRuntime implements ContainerRuntime {
+  private readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    // dockerode reads DOCKER_HOST itself and falls back to /var/run/docker.sock.
+    this.docker = docker ?? new Docker();
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw new ConvocateError(
+        'unavailable',
+        `cannot reach Docker at ${this.where()}: ${causeText(err)}. Install it with \`apt-get install -y docker.io\` and start \`dockerd\``,
+        { cause: err },
+      );
+    }
+  }
+
+  async run(spec: RunSpec): Promise<void> {
+    const name = containerName(spec.uuid);
+    await ignoreStatus(this.docker.getContainer(name).remove({ force: true }), 404);
+    const portKey = `${spec.port}/${spec.protocol}`;
+    const publish = spec.port > 0;
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name,
+        Image: spec.image,
+        Hostname: containerHostname(spec.uuid),
+        Labels: { [SESSION_LABEL]: spec.uuid, [AGENT_LABEL]: spec.agentId },
+        ExposedPorts: publish ? { [portKey]: {} } : undefined,
+        HostConfig: {
+          Mounts: [
+            { Type: 'bind', Source: spec.homeDir, Target: CONTAINER_HOME, ReadOnly: false },
+            ...(spec.mounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
+          ],
+          PortBindings: publish ? { [portKey]: [{ HostPort: String(spec.port) }] } : undefined,
+          Dns: spec.dnsServer ? [spec.dnsServer] : undefined,
+          CgroupParent: spec.cgroupParent || undefined,
+        },
+      });
+    } catch (err) {
+      if (statusOf(err) === 404 && /image/i.test(causeText(err))) throw imageMissing(spec.image, err);
+      throw wrap(`create container ${name}`, err);
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      // A container that never started is useless and would show as stopped in list().
+      await ignoreStatus(container.remove({ force: true }), 404);
+      if (publish && /port is already allocated|address already in use|bind for/i.test(causeText(err))) {
+        throw errors.portInUse(spec.port, spec.protocol);
+      }
+      throw wrap(`start container ${name}`, err);
+    }
+  }
+
+  async stop(uuid: string, graceSeconds = 10): Promise<void> {
+    const container = this.docker.getContainer(containerName(uuid));
+    await ignoreStatus(container.stop({ t: graceSeconds }), 304, 404);
+    // 409: Docker is already removing it, which is what we want.
+    await ignoreStatus(container.remove({ force: true }), 404, 409);
+  }
+
+  async list(): Promise<ContainerInfo[]> {
+    const rows = await this.docker.listContainers({ all: true, filters: { label: [SESSION_LABEL] } });
+    return rows.map((row) => ({
+      uuid: row.Labels[SESSION_LABEL] ?? '',
+      containerId: row.Id,
+      running: row.State === 'running',
+      image: row.Image,
+    }));
+  }
+
+  async waitReady(uuid: string, timeoutMs = 15_000): Promise<void> {
+    const container = this.docker.getContainer(containerName(uuid));
+    const info = await container.inspect().catch((err: unknown) => {
+      throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`inspect ${containerName(uuid)}`, err);
+    });
+    if (!info.State.Running) throw notRunning(uuid, info.State.ExitCode);
+    let logs: NodeJS.ReadableStream;
+    try {
+      logs = await container.logs({ follow: true, stdout: true, stderr: true });
+    } catch {
+      // A logging driver that cannot be read (e.g. "none"): ask tmux instead.
+      return this.pollReady(uuid, Date.now() + timeoutMs);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const lines = new PassThrough();
+      let seen = '';
+      const finish = (err?: Error): void => {
+        clearTimeout(timer);
+        (logs as unknown as Duplex).destroy();
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(
+        () => finish(new ConvocateError('internal', `session ${uuid} not ready after ${timeoutMs} ms: ${lastLines(seen)}`)),
+        timeoutMs,
+      );
+      lines.on('data', (b: Buffer) => {
+        seen = (seen + b.toString()).slice(-4000);
+        if (seen.split('\n').some((l) => l.trim() === READY_LINE)) finish();
+      });
+      logs.on('end', () => finish(notRunning(uuid, undefined, seen)));
+      logs.on('error', (err: Error) => finish(wrap(`follow logs of ${containerName(uuid)}`, err)));
+      this.docker.modem.demuxStream(logs, lines, lines);
+    });
+  }
+
+  async execPty(uuid: string, cmd: string[], opts: { user: string; cols: number; rows: number; env?: string[] }): Promise<PtyExec> {
+    const marker = `${PTY_MARKER}=${randomUUID()}`;
+    const exec = await this.container(uuid).exec({
+      Cmd: cmd,
+      User: opts.user,
+      Tty: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      DetachKeys: DETACH_KEYS,
+      // Honoured from API 1.42; older daemons rely on the resize below.
+      ConsoleSize: [opts.rows, opts.cols],
+      Env: [...(opts.env ?? []), marker],
+      WorkingDir: CONTAINER_HOME,
+    }).catch((err: unknown) => {
+      throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${containerName(uuid)}`, err);
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    const resize = async (cols: number, rows: number): Promise<void> => {
+      await ignoreStatus(exec.resize({ h: rows, w: cols }), 404, 409, 500);
+    };
+    await resize(opts.cols, opts.rows);
+    const exit = new Promise<number>((resolve) => {
+      stream.once('close', () => {
+        this.reap(uuid, exec, opts.user, marker).then(resolve, () => resolve(-1));
+      });
+    });
+    return { stream, resize, exit };
+  }
+
+  async exec(uuid: string, cmd: string[], opts: { user?: string } = {}): Promise<ExecResult> {
+    const exec = await this.container(uuid)
+      .exec({ Cmd: cmd, User: opts.user ?? '', AttachStdout: true, AttachStderr: true })
+      .catch((err: unknown) => {
+        throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${containerName(uuid)}`, err);
+      });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (b: Buffer) => chunks.push(b));
+    const drained = new Promise((resolve) => sink.once('end', resolve));
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', reject);
+    });
+    sink.end();
+    await drained;
+    const exitCode = await waitExit(exec, Date.now() + 5_000);
+    return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  async imageExists(tag: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(tag).inspect();
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw wrap(`inspect image ${tag}`, err);
+    }
+  }
+
+  private where(): string {
+    const modem = this.docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown };
+    if (typeof modem.socketPath === 'string') return modem.socketPath;
+    if (typeof modem.host === 'string') return `${modem.host}:${String(modem.port ?? '')}`;
+    return process.env.DOCKER_HOST ?? '/var/run/docker.sock';
+  }
+
+  private container(uuid: string): Docker.Container {
+    return this.docker.getContainer(containerName(uuid));
+  }
+
+  private async pollReady(uuid: string, deadline: number): Promise<void> {
+    for (let attempt = 0; attempt < 200 && Date.now() < deadline; attempt++) {
+      const r = await this.exec(uuid, ['tmux', 'has-session', '-t', TMUX_SESSION], { user: 'convocate' }).catch(() => undefined);
+      if (r?.exitCode === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new ConvocateError('internal', `session ${uuid} not ready: tmux session ${TMUX_SESSION} never appeared`);
+  }
+
+  /**
+   * Docker keeps an exec running after its client hangs up (there is no exec
+   * kill call), so a closed stream is turned into SIGHUP for the processes
+   * carrying this exec's marker, like a terminal hangup would. It runs as the
+   * exec's own user: without CAP_SYS_PTRACE even root cannot read another
+   * uid's environment.
+   */
+  private async reap(uuid: string, exec: Docker.Exec, user: string, marker: string): Promise<number> {
+    const early = await waitExit(exec, Date.now() + 200);
+    if (early !== undefined) return early;
+    await this.exec(uuid, ['sh', '-c', HANGUP_SCRIPT, 'sh', marker], { user }).catch(() => undefined);
+    return (await waitExit(exec, Date.now() + 3_000)) ?? -1;
+  }
+}
+
+/** Poll an exec until it stops running; undefined when the deadline passes first. */
+async function waitExit(exec: Docker.Exec, deadline: number): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const info = await exec.inspect().catch(() => undefined);
+    if (!info) return undefined;
+    if (!info.Running) return info.ExitCode ?? -1;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}
+
+function imageMissing(tag: string, cause: unknown): ConvocateError {
+  return new ConvocateError('unavailable', `session image "${tag}" not found: run \`convocate-agent image build --offline\``, { cause });
+}
+
+function notRunning(uuid: string, exitCode?: number, output = ''): ConvocateError {
+  const code = exitCode === undefined ? '' : ` (exit code ${exitCode})`;
+  const tail = lastLines(output);
+  return new ConvocateError('internal', `session ${uuid} container exited before it was ready${code}${tail ? `: ${tail}` : ''}`);
+}
+
+function lastLines(text: string, n = 3): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+function wrap(what: string, err: unknown): ConvocateError {
+  return new ConvocateError('internal', `${what}: ${causeText(err)}`, { cause: err });
+}
+
+/** The daemon's own message when there is one, else the transport error. */
+function causeText(err: unknown): string {
+  const json = (err as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function statusOf(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+async function ignoreStatus(p: Promise<unknown>, ...statuses: number[]): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === undefined || !statuses.includes(status)) throw err;
+  }
+}
