@@ -1,0 +1,100 @@
+// Reading and writing one `<uuid>/session.json`. The home dir is bind-mounted
+// into the session's container, so its content is untrusted: no symlinks, no
+// FIFOs, a size cap, and a full shape check before anything is believed.
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { PROTOCOLS } from '../../protocol/session.js';
+import type { SessionMeta } from '../../protocol/session.js';
+
+export const SESSION_FILE = 'session.json';
+const MAX_BYTES = 64 * 1024;
+
+export type ReadResult =
+  | { ok: true; meta: SessionMeta }
+  | { ok: false; missing: boolean; error: string };
+
+export async function readSessionFile(home: string, uuid: string): Promise<ReadResult> {
+  let text: string;
+  try {
+    text = await readUntrusted(join(home, SESSION_FILE));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = (code === 'ENOENT' || code === 'ENOTDIR') && !(await isDir(home));
+    return { ok: false, missing, error: describe(err) };
+  }
+  try {
+    return { ok: true, meta: parseSessionMeta(text, uuid) };
+  } catch (err) {
+    return { ok: false, missing: false, error: describe(err) };
+  }
+}
+
+export async function writeSessionFile(home: string, meta: SessionMeta): Promise<void> {
+  await writeFileAtomic(join(home, SESSION_FILE), `${JSON.stringify(meta, null, 2)}\n`, 0o644);
+}
+
+/** Parse and check every field; returns only the known fields, in a fixed order. */
+export function parseSessionMeta(text: string, uuid: string): SessionMeta {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${SESSION_FILE} is not valid JSON: ${describe(err)}`, { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new Error(`${SESSION_FILE} is not a JSON object`);
+  }
+  const o = raw as Record<string, unknown>;
+  const bad = (field: string, want: string) => new Error(`${SESSION_FILE}: field "${field}" must be ${want}`);
+  if (o.uuid !== uuid) throw bad('uuid', `the directory name ${uuid}`);
+  if (typeof o.name !== 'string' || o.name === '') throw bad('name', 'a non-empty string');
+  const port = o.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw bad('port', 'an integer 0-65535');
+  }
+  const protocol = PROTOCOLS.find((p) => p === o.protocol);
+  if (!protocol) throw bad('protocol', '"tcp" or "udp"');
+  if (typeof o.dns_name !== 'string') throw bad('dns_name', 'a string');
+  for (const f of ['created_at', 'last_accessed'] as const) {
+    const v = o[f];
+    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw bad(f, 'an RFC 3339 timestamp');
+  }
+  return {
+    uuid,
+    name: o.name,
+    port,
+    protocol,
+    dns_name: o.dns_name,
+    created_at: o.created_at as string,
+    last_accessed: o.last_accessed as string,
+  };
+}
+
+async function readUntrusted(path: string): Promise<string> {
+  // O_NONBLOCK so that a FIFO planted by the container cannot hang the agent.
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`${SESSION_FILE} is not a regular file`);
+    if (st.size > MAX_BYTES) throw new Error(`${SESSION_FILE} is larger than ${MAX_BYTES} bytes`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ELOOP') return `${SESSION_FILE} is a symlink`;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,262 @@
+// The session store: `<sessions-dir>/<uuid>/` home dirs with their session.json.
+// New and removed dirs pass through dot-named staging dirs, so list() never sees
+// half a session. Methods that change an existing session do NOT take the
+// per-session lock: the engine wraps them in `store.locks.withLock(uuid, …)`,
+// because one lock must span the store change and the container action.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { syncDir } from '../../lib/atomic-write.js';
+import { isPidAlive } from '../../lib/process.js';
+import { ConvocateError, errors, quote } from '../../protocol/errors.js';
+import type { BrokenSession, Protocol, SessionMeta } from '../../protocol/session.js';
+import { LockManager } from './locks.js';
+import { AUTO_PORT_FROM, isPortBound as realIsPortBound, pickFreePort } from './ports.js';
+import { readSessionFile, writeSessionFile } from './session-file.js';
+import {
+  assertUuid,
+  isUuid,
+  validateDnsName,
+  validateName,
+  validatePort,
+  validateProtocol,
+} from './validation.js';
+
+const execFileP = promisify(execFile);
+const STAGING_RE = /^\.(?:new|clone|delete)-[0-9a-fA-F-]{36}\.([0-9]+)\.tmp$/;
+
+export interface SessionStoreOptions {
+  dir: string;
+  isPortBound?: (port: number, proto: Protocol) => Promise<boolean>;
+  locks?: LockManager;
+  now?: () => Date;
+  /** Owner for new home dirs (the container user) when the agent runs as root. */
+  chownTo?: { uid: number; gid: number };
+}
+
+export interface CreateSessionInput {
+  name: string;
+  port?: number;
+  protocol?: string;
+  dns_name?: string;
+}
+
+/** Omitted fields keep their value; an empty name or protocol keeps it; an empty dns_name clears it. */
+export interface SessionPatch {
+  name?: string;
+  port?: number;
+  protocol?: string;
+  dns_name?: string;
+}
+
+export interface SessionList {
+  sessions: SessionMeta[];
+  broken: BrokenSession[];
+}
+
+export class SessionStore {
+  readonly dir: string;
+  readonly locks: LockManager;
+  private readonly isPortBound: (port: number, proto: Protocol) => Promise<boolean>;
+  private readonly now: () => Date;
+  private readonly chownTo: { uid: number; gid: number } | undefined;
+
+  constructor(opts: SessionStoreOptions) {
+    this.dir = opts.dir;
+    this.locks = opts.locks ?? new LockManager({ dir: opts.dir });
+    this.isPortBound = opts.isPortBound ?? realIsPortBound;
+    this.now = opts.now ?? (() => new Date());
+    this.chownTo = opts.chownTo;
+  }
+
+  /** Create the sessions dir and sweep staging dirs left by a process that died mid-way. */
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    for (const name of await readdir(this.dir)) {
+      const m = STAGING_RE.exec(name);
+      if (m && !isPidAlive(Number(m[1]))) await rm(join(this.dir, name), { recursive: true, force: true });
+    }
+  }
+
+  homeDir(uuid: string): string {
+    assertUuid(uuid);
+    return join(this.dir, uuid);
+  }
+
+  async list(): Promise<SessionList> {
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    // isDirectory() is false for symlinks: a planted link never becomes a session.
+    const ids = entries.filter((e) => e.isDirectory() && isUuid(e.name)).map((e) => e.name);
+    const results = await Promise.all(ids.map((id) => readSessionFile(join(this.dir, id), id)));
+    const out: SessionList = { sessions: [], broken: [] };
+    results.forEach((r, i) => {
+      if (r.ok) out.sessions.push(r.meta);
+      else out.broken.push({ uuid: ids[i] ?? '', error: r.error });
+    });
+    return out;
+  }
+
+  async get(uuid: string): Promise<SessionMeta> {
+    const r = await readSessionFile(this.homeDir(uuid), uuid);
+    if (r.ok) return r.meta;
+    if (r.missing) throw errors.notFound(uuid);
+    throw new ConvocateError('internal', `session ${quote(uuid)} is unreadable: ${r.error}`);
+  }
+
+  async create(input: CreateSessionInput): Promise<SessionMeta> {
+    const name = validateName(input.name);
+    const port = validatePort(input.port ?? 0);
+    const protocol = validateProtocol(input.protocol);
+    const dns_name = validateDnsName(input.dns_name);
+    return this.locks.withAllocation(async () => {
+      const { sessions } = await this.list();
+      const resolved = await this.resolvePort(port, protocol, sessions, undefined);
+      assertDnsFree(dns_name, sessions);
+      const uuid = randomUUID();
+      const ts = this.now().toISOString();
+      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts };
+      const staging = this.stagingDir('new', uuid);
+      try {
+        await mkdir(staging, { mode: 0o755 });
+        await chmod(staging, 0o755); // mkdir's mode is masked by the umask
+        if (this.chownTo) await chown(staging, this.chownTo.uid, this.chownTo.gid);
+        await this.publish(staging, meta);
+      } catch (err) {
+        await rm(staging, { recursive: true, force: true });
+        throw err;
+      }
+      return meta;
+    });
+  }
+
+  async update(uuid: string, patch: SessionPatch): Promise<SessionMeta> {
+    assertUuid(uuid);
+    const name = patch.name ? validateName(patch.name) : undefined;
+    const port = patch.port === undefined ? undefined : validatePort(patch.port);
+    const protocol = patch.protocol ? validateProtocol(patch.protocol) : undefined;
+    const dns = patch.dns_name === undefined ? undefined : validateDnsName(patch.dns_name);
+    return this.locks.withAllocation(async () => {
+      const current = await this.get(uuid);
+      const others = (await this.list()).sessions.filter((s) => s.uuid !== uuid);
+      const next: SessionMeta = {
+        ...current,
+        name: name ?? current.name,
+        protocol: protocol ?? current.protocol,
+        dns_name: dns ?? current.dns_name,
+      };
+      next.port = await this.resolvePort(port ?? current.port, next.protocol, others, current);
+      // An unchanged DNS name is not re-checked, so that a rename always works.
+      if (next.dns_name !== current.dns_name) assertDnsFree(next.dns_name, others);
+      await writeSessionFile(this.homeDir(uuid), next);
+      return next;
+    });
+  }
+
+  async touch(uuid: string): Promise<SessionMeta> {
+    assertUuid(uuid);
+    // Under the allocation mutex so that a touch and an update never lose each other's write.
+    return this.locks.withAllocation(async () => {
+      const next = { ...(await this.get(uuid)), last_accessed: this.now().toISOString() };
+      await writeSessionFile(this.homeDir(uuid), next);
+      return next;
+    });
+  }
+
+  /** Copy a session's home dir (cp -a: symlinks, modes, owners) to a new uuid; port 0, no DNS name. */
+  async cloneFrom(sourceUuid: string, name: string): Promise<SessionMeta> {
+    const newName = validateName(name);
+    const source = await this.get(sourceUuid);
+    const uuid = randomUUID();
+    const staging = this.stagingDir('clone', uuid);
+    try {
+      // The copy can take long: it runs outside the allocation mutex.
+      await copyTree(this.homeDir(sourceUuid), staging, sourceUuid);
+      return await this.locks.withAllocation(async () => {
+        const ts = this.now().toISOString();
+        const meta: SessionMeta = {
+          ...source,
+          uuid,
+          name: newName,
+          port: 0,
+          dns_name: '',
+          created_at: ts,
+          last_accessed: ts,
+        };
+        await this.publish(staging, meta);
+        return meta;
+      });
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async remove(uuid: string): Promise<void> {
+    const home = this.homeDir(uuid);
+    try {
+      await lstat(home);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw errors.notFound(uuid);
+      throw err;
+    }
+    const staging = this.stagingDir('delete', uuid);
+    await rename(home, staging);
+    await rm(staging, { recursive: true, force: true });
+    await rm(this.locks.lockPath(uuid), { force: true });
+  }
+
+  private stagingDir(kind: 'new' | 'clone' | 'delete', uuid: string): string {
+    return join(this.dir, `.${kind}-${uuid}.${process.pid}.tmp`);
+  }
+
+  /** Write session.json into a staging dir, then move the whole dir into place. */
+  private async publish(staging: string, meta: SessionMeta): Promise<void> {
+    await writeSessionFile(staging, meta);
+    await rename(staging, this.homeDir(meta.uuid));
+    await syncDir(this.dir);
+  }
+
+  /**
+   * Turn a requested port into the one to store. `current` is the session being
+   * edited: its own (port, protocol) is neither a conflict nor probed, since its
+   * running container may be the very process holding it.
+   */
+  private async resolvePort(
+    port: number,
+    protocol: Protocol,
+    others: SessionMeta[],
+    current: SessionMeta | undefined,
+  ): Promise<number> {
+    if (port === 0) return 0;
+    const isOwn = (p: number) => current !== undefined && current.port === p && current.protocol === protocol;
+    const taken = new Set(others.filter((s) => s.protocol === protocol && s.port > 0).map((s) => s.port));
+    if (port > 0) {
+      if (isOwn(port)) return port;
+      if (taken.has(port) || (await this.isPortBound(port, protocol))) throw errors.portInUse(port, protocol);
+      return port;
+    }
+    // Bounded: pickFreePort throws once it passes 65535.
+    for (let from = AUTO_PORT_FROM; ; ) {
+      const p = pickFreePort(taken, from);
+      if (isOwn(p) || !(await this.isPortBound(p, protocol))) return p;
+      from = p + 1;
+    }
+  }
+}
+
+function assertDnsFree(dns: string, others: SessionMeta[]): void {
+  if (dns !== '' && others.some((s) => s.dns_name === dns)) throw errors.dnsInUse(dns);
+}
+
+async function copyTree(src: string, dst: string, sourceUuid: string): Promise<void> {
+  try {
+    // "src/." copies the contents and the dir's own mode/owner onto dst.
+    await execFileP('cp', ['-a', '--', `${src}/.`, dst], { maxBuffer: 1024 * 1024 });
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    const detail = stderr.split('\n').slice(0, 3).join('; ') || (err instanceof Error ? err.message : String(err));
+    throw new ConvocateError('internal', `clone ${quote(sourceUuid)}: copy failed: ${detail}`, { cause: err });
+  }
+}
