@@ -24,8 +24,18 @@ export interface AuthorizedKey {
 }
 
 export function generateEd25519(comment = ''): KeyPair {
-  const pair = utils.generateKeyPairSync('ed25519', { comment });
-  return { private: pair.private, public: pair.public.trim() };
+  // ssh2 1.17 now and then (~1 in 300) emits a private key that it cannot parse
+  // back itself; such a key would brick a server on its next start, so only a
+  // pair that round-trips is returned.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const parsed = utils.parseKey(pair.private);
+    if (parsed instanceof Error || parsed.type !== ED25519) continue;
+    const pub = utils.parseKey(pair.public);
+    if (pub instanceof Error || !sameKey(parsed, pub)) continue;
+    return { private: pair.private, public: pair.public.trim() };
+  }
+  throw new Error('could not generate a usable ed25519 key pair');
 }
 
 /** Write `<path>` 0600 and `<path>.pub` 0644; each goes through a temp file so a crash never leaves half a key. */
