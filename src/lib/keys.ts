@@ -1,9 +1,10 @@
 // Ed25519 key pairs in OpenSSH format, `authorized_keys` parsing and key
 // comparison. Both peers of every SSH link in convocate use only ed25519.
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { utils, type ParsedKey } from 'ssh2';
+import { writeFileAtomic } from './atomic-write.js';
 
 export const ED25519 = 'ssh-ed25519';
 
@@ -38,11 +39,11 @@ export function generateEd25519(comment = ''): KeyPair {
   throw new Error('could not generate a usable ed25519 key pair');
 }
 
-/** Write `<path>` 0600 and `<path>.pub` 0644; each goes through a temp file so a crash never leaves half a key. */
+/** Write `<path>` 0600 and `<path>.pub` 0644, each atomically so a crash never leaves half a key. */
 export async function writeKeyPair(path: string, pair: KeyPair): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeViaTemp(path, pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`, 0o600);
-  await writeViaTemp(`${path}.pub`, `${pair.public}\n`, 0o644);
+  await writeFileAtomic(path, pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`, 0o600);
+  await writeFileAtomic(`${path}.pub`, `${pair.public}\n`, 0o644);
 }
 
 /** The host key at `path`, generated (with its `.pub`) on first start. */
@@ -59,7 +60,7 @@ export async function loadOrCreateHostKey(path: string, comment = 'convocate-hos
   const parsed = parsePrivateKey(text, path);
   const pub = publicLine(parsed);
   // A lost .pub is harmless to recreate; provisioning copies it to pin the key.
-  await readFile(`${path}.pub`).catch(() => writeViaTemp(`${path}.pub`, `${pub}\n`, 0o644));
+  await readFile(`${path}.pub`).catch(() => writeFileAtomic(`${path}.pub`, `${pub}\n`, 0o644));
   return { private: text, public: pub };
 }
 
@@ -158,16 +159,4 @@ function endOfOptions(line: string): number {
     else if (!quoted && (c === ' ' || c === '\t')) return i;
   }
   return line.length;
-}
-
-async function writeViaTemp(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data, { mode, flag: 'wx' });
-    await chmod(tmp, mode); // the umask must not loosen or tighten what sshd expects
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
 }
