@@ -1,0 +1,81 @@
+// Keys inside the small dialogs: confirmation, agent picker, error, settings
+// and the no-agents notice. Each closes back to the list or yields an intent.
+import { newForm } from './form.js';
+import type { ConfirmKind } from './intents.js';
+import { menuLetter, type KeyPress } from './keys.js';
+import type { Transition } from './reducer.js';
+import type { AppState, Mode } from './state.js';
+
+const LIST: Mode = { screen: 'list' };
+
+export function dialogKey(state: AppState, key: KeyPress): Transition {
+  const mode = state.mode;
+  const l = menuLetter(key);
+  switch (mode.screen) {
+    case 'confirm': {
+      if (l === 'y') {
+        const label = `${confirmVerb(mode.kind)} ${mode.session.name}…`;
+        return {
+          state: { ...state, mode: { screen: 'busy', label } },
+          intent: { kind: mode.kind, session: mode.session },
+        };
+      }
+      if (l === 'n' || key.name === 'escape') return { state: { ...state, mode: LIST } };
+      return { state };
+    }
+    case 'agent-picker':
+      return pickerKey(state, mode.index, key);
+    case 'error':
+      if (key.name === 'return' || key.name === 'escape') return { state: { ...state, mode: mode.returnTo ?? LIST } };
+      return { state };
+    case 'settings':
+    case 'no-agents':
+      if (key.name === 'return' || key.name === 'escape' || l === 'q' || l === 's') {
+        return { state: { ...state, mode: LIST } };
+      }
+      return { state };
+    default:
+      return { state };
+  }
+}
+
+function pickerKey(state: AppState, index: number, key: KeyPress): Transition {
+  const n = state.agents.length;
+  const at = (i: number): Transition => ({
+    state: { ...state, message: undefined, mode: { screen: 'agent-picker', index: Math.min(Math.max(i, 0), n - 1) } },
+  });
+  switch (key.name) {
+    case 'up':
+      return at(index - 1);
+    case 'down':
+    case 'tab':
+      return at(index + 1);
+    case 'escape':
+      return { state: { ...state, message: undefined, mode: LIST } };
+    case 'return': {
+      const agent = state.agents[index];
+      if (!agent) return { state: { ...state, mode: LIST } };
+      if (state.unreachable.includes(agent.id)) {
+        return { state: { ...state, message: `agent ${agent.id} is unreachable, pick another` } };
+      }
+      return { state: { ...state, message: undefined, mode: { screen: 'form', form: newForm(agent.id) } } };
+    }
+    default:
+      return { state };
+  }
+}
+
+export function confirmVerb(kind: ConfirmKind): string {
+  switch (kind) {
+    case 'delete':
+      return 'Deleting';
+    case 'kill':
+      return 'Killing';
+    case 'override':
+      return 'Removing the lock of';
+    case 'background':
+      return 'Detaching everyone from';
+    case 'restart':
+      return 'Starting';
+  }
+}

@@ -1,0 +1,143 @@
+// The create/edit/clone form as pure data: which field is active, what has
+// been typed, and what a key does to it. Submitting yields validated fields.
+import type { Protocol, Session } from '../../protocol/session.js';
+import type { SessionFields } from './intents.js';
+import type { KeyPress } from './keys.js';
+import { checkDnsName, checkName, parsePort } from './validate.js';
+
+export type FormPurpose = 'create' | 'edit' | 'clone';
+export type FieldName = 'name' | 'protocol' | 'port' | 'dns';
+
+export const FIELD_LABELS: Record<FieldName, string> = {
+  name: 'Name',
+  protocol: 'Protocol',
+  port: 'Port',
+  dns: 'DNS Name',
+};
+
+export interface FormState {
+  purpose: FormPurpose;
+  agentId: string;
+  /** The session being edited or cloned. */
+  source?: Session;
+  name: string;
+  protocol: Protocol;
+  port: string;
+  dns: string;
+  active: FieldName;
+  error?: string;
+}
+
+export function formFields(form: Pick<FormState, 'purpose'>): FieldName[] {
+  // A clone copies everything but the name; port and DNS are cleared by the agent.
+  return form.purpose === 'clone' ? ['name'] : ['name', 'protocol', 'port', 'dns'];
+}
+
+export function newForm(agentId: string): FormState {
+  return { purpose: 'create', agentId, name: '', protocol: 'tcp', port: '', dns: '', active: 'name' };
+}
+
+export function editForm(session: Session): FormState {
+  return {
+    purpose: 'edit',
+    agentId: session.agent_id ?? '',
+    source: session,
+    name: session.name,
+    protocol: session.protocol,
+    port: session.port === 0 ? '' : String(session.port),
+    dns: session.dns_name,
+    active: 'name',
+  };
+}
+
+export function cloneForm(session: Session): FormState {
+  const name = `${session.name}-clone`.slice(0, 64);
+  return { ...newForm(session.agent_id ?? ''), purpose: 'clone', source: session, name };
+}
+
+export type FormOutcome =
+  | { type: 'update'; form: FormState }
+  | { type: 'submit'; fields: SessionFields }
+  | { type: 'cancel' };
+
+function cycle(form: FormState, step: 1 | -1): FormState {
+  const fields = formFields(form);
+  const i = fields.indexOf(form.active);
+  const next = fields[(i + step + fields.length) % fields.length] ?? 'name';
+  return { ...form, active: next };
+}
+
+function typeInto(form: FormState, text: string): FormState {
+  const printable = [...text].filter((c) => c >= ' ' && c !== '\x7f').join('');
+  if (printable === '') return form;
+  switch (form.active) {
+    case 'name':
+      return { ...form, name: form.name + printable, error: undefined };
+    case 'port':
+      return { ...form, port: form.port + printable, error: undefined };
+    case 'dns':
+      return { ...form, dns: form.dns + printable, error: undefined };
+    case 'protocol':
+      return setProtocol(form, printable);
+  }
+}
+
+function setProtocol(form: FormState, text: string): FormState {
+  const c = text.toLowerCase();
+  if (c === 't') return { ...form, protocol: 'tcp' };
+  if (c === 'u') return { ...form, protocol: 'udp' };
+  if (c === ' ') return { ...form, protocol: form.protocol === 'tcp' ? 'udp' : 'tcp' };
+  return { ...form, error: 'protocol: press Space to toggle, t for tcp, u for udp' };
+}
+
+function erase(form: FormState): FormState {
+  switch (form.active) {
+    case 'name':
+      return { ...form, name: form.name.slice(0, -1), error: undefined };
+    case 'port':
+      return { ...form, port: form.port.slice(0, -1), error: undefined };
+    case 'dns':
+      return { ...form, dns: form.dns.slice(0, -1), error: undefined };
+    case 'protocol':
+      return form;
+  }
+}
+
+/** Validates the form; on failure the error is shown and its field made active. */
+export function submitForm(form: FormState): FormOutcome {
+  const name = form.name.trim();
+  // The agent keeps the old name when edit sends an empty one.
+  const nameError = form.purpose === 'edit' && name === '' ? undefined : checkName(name);
+  if (nameError) return { type: 'update', form: { ...form, active: 'name', error: nameError } };
+  if (form.purpose === 'clone') {
+    return { type: 'submit', fields: { name, protocol: 'tcp', port: 0, dns_name: '' } };
+  }
+  const port = parsePort(form.port);
+  if ('error' in port) return { type: 'update', form: { ...form, active: 'port', error: port.error } };
+  const dns = form.dns.trim();
+  const dnsError = checkDnsName(dns);
+  if (dnsError) return { type: 'update', form: { ...form, active: 'dns', error: dnsError } };
+  return { type: 'submit', fields: { name, protocol: form.protocol, port: port.port, dns_name: dns } };
+}
+
+export function formKey(form: FormState, key: KeyPress): FormOutcome {
+  switch (key.name) {
+    case 'escape':
+      return { type: 'cancel' };
+    case 'return':
+      return submitForm(form);
+    case 'tab':
+      return { type: 'update', form: cycle(form, key.shift ? -1 : 1) };
+    case 'down':
+      return { type: 'update', form: cycle(form, 1) };
+    case 'up':
+      return { type: 'update', form: cycle(form, -1) };
+    case 'backspace':
+      return { type: 'update', form: erase(form) };
+    case 'char':
+      if (key.ctrl) return { type: 'update', form };
+      return { type: 'update', form: typeInto(form, key.text) };
+    default:
+      return { type: 'update', form };
+  }
+}

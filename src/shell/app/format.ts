@@ -1,0 +1,157 @@
+// Pure presentation: a session becomes table cells, columns are fitted to the
+// terminal width (truncated, never wrapped), and the title and menu become text.
+import { shortId, type Session } from '../../protocol/session.js';
+
+export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS'] as const;
+export type Cells = [string, string, string, string, string, string];
+
+/** Space between columns. */
+export const GAP = 2;
+/** The selection marker in front of every row (`> ` or two spaces). */
+export const MARKER_WIDTH = 2;
+
+const MIN_WIDTH = [1, 4, 4, 5, 4, 3];
+/** Columns that give way first when the terminal is narrow. */
+const FLEXIBLE = [2, 3, 5];
+
+export function sessionCells(session: Session, unreachable: boolean): Cells {
+  return [
+    unreachable ? '?' : session.state,
+    shortId(session.uuid),
+    session.name,
+    session.agent_id ?? '',
+    session.port > 0 ? `${session.port}/${session.protocol}` : '',
+    session.dns_name,
+  ];
+}
+
+/** Column widths that fit `width` terminal cells, marker and gaps included. */
+export function fitColumns(rows: readonly Cells[], width: number): number[] {
+  const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const overhead = MARKER_WIDTH + GAP * (COLUMNS.length - 1);
+  const total = () => overhead + widths.reduce((a, b) => a + b, 0);
+  // Shrink the widest flexible column one cell at a time: long names and DNS
+  // names share the pain instead of one column vanishing.
+  while (total() > width) {
+    let widest = -1;
+    for (const i of FLEXIBLE) {
+      if (widths[i]! > MIN_WIDTH[i]! && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+    }
+    if (widest < 0) break;
+    widths[widest]!--;
+  }
+  return widths;
+}
+
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (text.length <= width) return text;
+  return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
+}
+
+export function pad(text: string, width: number): string {
+  const t = truncate(text, width);
+  return t + ' '.repeat(Math.max(0, width - t.length));
+}
+
+/** One table line, exactly `width` cells or fewer: marker, padded cells, gaps. */
+export function formatRow(cells: readonly string[], widths: readonly number[], width: number, selected = false): string {
+  const body = cells.map((c, i) => pad(c, widths[i] ?? 0)).join(' '.repeat(GAP));
+  return truncate(`${selected ? '> ' : '  '}${body}`.trimEnd(), width);
+}
+
+export function formatLoad(load: readonly number[]): string {
+  return `load ${[0, 1, 2].map((i) => (load[i] ?? 0).toFixed(2)).join(' ')}`;
+}
+
+export function formatClock(epochMs: number): string {
+  const d = new Date(epochMs);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+export interface TitleInput {
+  sessions: number;
+  unreachableAgents: number;
+  broken: number;
+  load: readonly number[];
+  now: number;
+}
+
+/** The title bar as one line of exactly `width` cells: name left, load and clock right. */
+export function titleText(t: TitleInput, width: number): string {
+  const left = 'convocate';
+  const right = `${formatLoad(t.load)}  ${formatClock(t.now)}`;
+  const notes = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
+  if (t.unreachableAgents > 0) notes.push(`${t.unreachableAgents} agent${t.unreachableAgents === 1 ? '' : 's'} unreachable`);
+  if (t.broken > 0) notes.push(`${t.broken} unreadable`);
+  const middle = notes.join(' · ');
+  for (const parts of [[left, middle, right], [left, right], [left]]) {
+    const used = parts.reduce((a, p) => a + p.length, 0) + 2 * (parts.length - 1);
+    if (used <= width) {
+      if (parts.length === 1) return pad(left, width);
+      const spare = width - used;
+      if (parts.length === 2) return `${parts[0]}  ${' '.repeat(spare)}${parts[1]}`;
+      const before = Math.floor(spare / 2);
+      return `${parts[0]}  ${' '.repeat(before)}${parts[1]}  ${' '.repeat(spare - before)}${parts[2]}`;
+    }
+  }
+  return truncate(left, width);
+}
+
+export interface MenuItem {
+  key: string;
+  label: string;
+}
+
+export const MAIN_MENU: MenuItem[] = [
+  { key: 'Enter', label: 'attach' },
+  { key: 'N', label: 'new' },
+  { key: 'C', label: 'clone' },
+  { key: 'E', label: 'edit' },
+  { key: 'B', label: 'bg' },
+  { key: 'D', label: 'delete' },
+  { key: 'K', label: 'kill' },
+  { key: 'O', label: 'override' },
+  { key: 'R', label: 'restart' },
+  { key: 'S', label: 'settings' },
+  { key: 'Q', label: 'quit' },
+];
+
+/** Packs menu items into as few lines of at most `width` cells as it takes. */
+export function menuLines(items: readonly MenuItem[], width: number): MenuItem[][] {
+  const lines: MenuItem[][] = [];
+  let line: MenuItem[] = [];
+  let used = 0;
+  for (const item of items) {
+    const w = item.key.length + 1 + item.label.length;
+    const need = line.length === 0 ? w : used + GAP + w;
+    if (line.length > 0 && need > width) {
+      lines.push(line);
+      line = [item];
+      used = w;
+    } else {
+      line.push(item);
+      used = need;
+    }
+  }
+  if (line.length > 0) lines.push(line);
+  return lines;
+}
+
+/** First row of the visible window so that the selected row stays on screen. */
+export function windowStart(count: number, selectedIndex: number, height: number): number {
+  if (height <= 0 || count <= height) return 0;
+  const start = selectedIndex - Math.floor(height / 2);
+  return Math.min(Math.max(start, 0), count - height);
+}
+
+export function relativeAge(iso: string | undefined, now: number): string {
+  if (!iso) return 'never';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}

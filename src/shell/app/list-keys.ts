@@ -1,0 +1,97 @@
+// Keys on the main session list: movement, the menu letters, and a short
+// reason whenever a key does not apply to the highlighted session.
+import { whyNot, type SessionAction } from './applicability.js';
+import { cloneForm, editForm, newForm } from './form.js';
+import type { ConfirmKind } from './intents.js';
+import { menuLetter, type KeyPress } from './keys.js';
+import type { Transition } from './reducer.js';
+import { isUnreachable, selectedSession, type AppState } from './state.js';
+
+const PAGE = 10;
+
+const LETTER_ACTIONS: Record<string, SessionAction> = {
+  c: 'clone',
+  e: 'edit',
+  b: 'background',
+  d: 'delete',
+  k: 'kill',
+  o: 'override',
+  r: 'restart',
+};
+
+export function listKey(state: AppState, key: KeyPress): Transition {
+  switch (key.name) {
+    case 'up':
+      return { state: moveBy(state, -1) };
+    case 'down':
+      return { state: moveBy(state, 1) };
+    case 'pageup':
+      return { state: moveBy(state, -PAGE) };
+    case 'pagedown':
+      return { state: moveBy(state, PAGE) };
+    case 'home':
+      return { state: moveTo(state, 0) };
+    case 'end':
+      return { state: moveTo(state, state.sessions.length - 1) };
+    case 'return':
+      return sessionAction(state, 'attach');
+    case 'char':
+      return letter(state, key);
+    default:
+      return { state };
+  }
+}
+
+function letter(state: AppState, key: KeyPress): Transition {
+  const l = menuLetter(key);
+  if (l === undefined) return { state };
+  if (l === 'q') return { state, intent: { kind: 'quit' } };
+  if (l === 's') return { state: { ...state, mode: { screen: 'settings' } } };
+  if (l === 'n') return newSession(state);
+  const action = LETTER_ACTIONS[l];
+  if (action) return sessionAction(state, action);
+  if (l === ' ') return { state };
+  return { state: { ...state, message: `"${key.text}" is not a command; the menu below lists the keys` } };
+}
+
+function newSession(state: AppState): Transition {
+  if (state.agents.length === 0) return { state: { ...state, mode: { screen: 'no-agents' } } };
+  if (state.agents.length > 1) return { state: { ...state, mode: { screen: 'agent-picker', index: 0 } } };
+  const agent = state.agents[0]!;
+  if (state.unreachable.includes(agent.id)) {
+    return { state: { ...state, message: `agent ${agent.id} is unreachable, cannot create a session there` } };
+  }
+  return { state: { ...state, mode: { screen: 'form', form: newForm(agent.id) } } };
+}
+
+function sessionAction(state: AppState, action: SessionAction): Transition {
+  const session = selectedSession(state);
+  if (!session) return { state: { ...state, message: 'no session selected; N creates one' } };
+  const health = state.health.find((h) => h.info.id === session.agent_id);
+  const why = whyNot(action, session, { unreachable: isUnreachable(state, session), health });
+  if (why) return { state: { ...state, message: why } };
+  switch (action) {
+    case 'attach':
+      return {
+        state: { ...state, mode: { screen: 'busy', label: `Attaching to ${session.name}…` } },
+        intent: { kind: 'attach', session },
+      };
+    case 'edit':
+      return { state: { ...state, mode: { screen: 'form', form: editForm(session) } } };
+    case 'clone':
+      return { state: { ...state, mode: { screen: 'form', form: cloneForm(session) } } };
+    default:
+      return { state: { ...state, mode: { screen: 'confirm', kind: action satisfies ConfirmKind, session } } };
+  }
+}
+
+function moveTo(state: AppState, index: number): AppState {
+  if (state.sessions.length === 0) return state;
+  const i = Math.min(Math.max(index, 0), state.sessions.length - 1);
+  return { ...state, selected: state.sessions[i]?.uuid, selectedIndex: i };
+}
+
+function moveBy(state: AppState, delta: number): AppState {
+  const at = state.sessions.findIndex((s) => s.uuid === state.selected);
+  return moveTo(state, (at < 0 ? state.selectedIndex : at) + delta);
+}

@@ -1,0 +1,114 @@
+// The TUI's single transition function: (state, event) → state, plus at most
+// one intent for the main loop to carry out. No I/O, no React.
+import type { AgentInfo } from '../client/agent-client.js';
+import type { AgentHealth, MergedList } from '../client/router-types.js';
+import { dialogKey } from './dialog-keys.js';
+import { formKey } from './form.js';
+import type { Intent, SessionFields } from './intents.js';
+import { isCtrlC, type KeyPress } from './keys.js';
+import { listKey } from './list-keys.js';
+import { sortSessions, toLoad, type AppState, type Mode } from './state.js';
+
+export type AppEvent =
+  | { type: 'key'; key: KeyPress }
+  | { type: 'loaded'; list: MergedList; agents: AgentInfo[]; health: AgentHealth[] }
+  | { type: 'tick'; now: number; load: readonly number[] }
+  /** An intent finished; `select` moves the selection (e.g. to a new session). */
+  | { type: 'done'; message?: string; select?: string }
+  | { type: 'failed'; message: string; code?: string }
+  | { type: 'busy'; label: string }
+  /** A passing note for the status line (e.g. a reload that failed). */
+  | { type: 'notice'; message: string };
+
+export interface Transition {
+  state: AppState;
+  intent?: Intent;
+}
+
+export function reduce(state: AppState, event: AppEvent): Transition {
+  switch (event.type) {
+    case 'key':
+      return onKey(state, event.key);
+    case 'loaded':
+      return { state: onLoaded(state, event.list, event.agents, event.health) };
+    case 'tick':
+      return { state: { ...state, now: event.now, load: toLoad(event.load) } };
+    case 'busy':
+      return { state: { ...state, message: undefined, mode: { screen: 'busy', label: event.label } } };
+    case 'notice':
+      return { state: { ...state, message: event.message } };
+    case 'done': {
+      const selected = event.select ?? state.selected;
+      return { state: { ...state, mode: { screen: 'list' }, message: event.message, selected } };
+    }
+    case 'failed': {
+      const returnTo = state.mode.screen === 'busy' ? state.mode.returnTo : undefined;
+      const mode: Mode = { screen: 'error', message: event.message, code: event.code, returnTo };
+      return { state: { ...state, mode } };
+    }
+  }
+}
+
+function onKey(state: AppState, key: KeyPress): Transition {
+  // Ctrl-C always leaves: the sessions keep running on their agents.
+  if (isCtrlC(key)) return { state, intent: { kind: 'quit' } };
+  const mode = state.mode;
+  switch (mode.screen) {
+    case 'list':
+      return listKey({ ...state, message: undefined }, key);
+    case 'busy':
+      return { state };
+    case 'form': {
+      const out = formKey(mode.form, key);
+      if (out.type === 'cancel') return { state: { ...state, mode: { screen: 'list' } } };
+      if (out.type === 'update') return { state: { ...state, mode: { screen: 'form', form: out.form } } };
+      return submitted(state, mode.form, out.fields);
+    }
+    default:
+      return dialogKey(state, key);
+  }
+}
+
+function submitted(
+  state: AppState,
+  form: Extract<Mode, { screen: 'form' }>['form'],
+  fields: SessionFields,
+): Transition {
+  // If the agent refuses, the error dialog returns to this form with what was typed.
+  const returnTo: Mode = { screen: 'form', form: { ...form, error: undefined } };
+  const busy = (label: string): Mode => ({ screen: 'busy', label, returnTo });
+  if (form.purpose === 'create') {
+    return {
+      state: { ...state, mode: busy(`Creating ${fields.name}…`) },
+      intent: { kind: 'create', agentId: form.agentId, fields },
+    };
+  }
+  const source = form.source;
+  if (!source) return { state: { ...state, mode: { screen: 'list' } } };
+  if (form.purpose === 'edit') {
+    return { state: { ...state, mode: busy(`Saving ${source.name}…`) }, intent: { kind: 'edit', session: source, fields } };
+  }
+  return {
+    state: { ...state, mode: busy(`Cloning ${source.name} as ${fields.name}…`) },
+    intent: { kind: 'clone', session: source, name: fields.name },
+  };
+}
+
+function onLoaded(state: AppState, list: MergedList, agents: AgentInfo[], health: AgentHealth[]): AppState {
+  const sessions = sortSessions(list.sessions);
+  const unreachable = list.unreachable.map((h) => h.info.id);
+  let selected = state.selected;
+  let selectedIndex = state.selectedIndex;
+  const at = sessions.findIndex((s) => s.uuid === selected);
+  if (at >= 0) {
+    selectedIndex = at;
+  } else if (sessions.length > 0) {
+    // The selected session went away: stay at the same row.
+    selectedIndex = Math.min(Math.max(selectedIndex, 0), sessions.length - 1);
+    selected = sessions[selectedIndex]?.uuid;
+  } else {
+    selected = undefined;
+    selectedIndex = 0;
+  }
+  return { ...state, sessions, broken: list.broken, agents, health, unreachable, selected, selectedIndex, loaded: true };
+}

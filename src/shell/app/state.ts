@@ -1,0 +1,82 @@
+// The whole TUI state as plain data. Selection is by uuid so that it stays on
+// the same session when a reload reorders or grows the list.
+import type { AgentInfo } from '../client/agent-client.js';
+import type { AgentHealth, MergedList } from '../client/router-types.js';
+import type { Session } from '../../protocol/session.js';
+import type { FormState } from './form.js';
+import type { ConfirmKind } from './intents.js';
+
+export type Mode =
+  | { screen: 'list' }
+  | { screen: 'form'; form: FormState }
+  | { screen: 'confirm'; kind: ConfirmKind; session: Session }
+  | { screen: 'agent-picker'; index: number }
+  | { screen: 'no-agents' }
+  | { screen: 'error'; message: string; code?: string; returnTo?: Mode }
+  | { screen: 'settings' }
+  /** An intent is running; `returnTo` is where a failure's error dialog goes back to. */
+  | { screen: 'busy'; label: string; returnTo?: Mode };
+
+export interface BuildInfo {
+  node: string;
+  platform: string;
+}
+
+export interface AppState {
+  version: string;
+  build: BuildInfo;
+  /** Newest `last_accessed` first. */
+  sessions: Session[];
+  broken: MergedList['broken'];
+  agents: AgentInfo[];
+  health: AgentHealth[];
+  /** Ids of agents whose last list failed; their sessions are kept but greyed. */
+  unreachable: string[];
+  selected?: string;
+  /** Where the selection was, so it lands nearby when its session disappears. */
+  selectedIndex: number;
+  mode: Mode;
+  /** Epoch ms of the last tick. */
+  now: number;
+  load: [number, number, number];
+  /** A one-line note under the table, e.g. why a key does not apply. */
+  message?: string;
+  loaded: boolean;
+}
+
+export function initialState(opts: { version: string; build: BuildInfo; now: number; load?: number[] }): AppState {
+  return {
+    version: opts.version,
+    build: opts.build,
+    sessions: [],
+    broken: [],
+    agents: [],
+    health: [],
+    unreachable: [],
+    selectedIndex: 0,
+    mode: { screen: 'list' },
+    now: opts.now,
+    load: toLoad(opts.load),
+    loaded: false,
+  };
+}
+
+export function toLoad(load: readonly number[] | undefined): [number, number, number] {
+  return [load?.[0] ?? 0, load?.[1] ?? 0, load?.[2] ?? 0];
+}
+
+export function selectedSession(state: AppState): Session | undefined {
+  return state.sessions.find((s) => s.uuid === state.selected);
+}
+
+export function isUnreachable(state: Pick<AppState, 'unreachable'>, session: Session): boolean {
+  return session.agent_id !== undefined && state.unreachable.includes(session.agent_id);
+}
+
+/** Sort newest `last_accessed` first; ties by name so the order is stable. */
+export function sortSessions(sessions: readonly Session[]): Session[] {
+  return [...sessions].sort((a, b) => {
+    const t = b.last_accessed.localeCompare(a.last_accessed);
+    return t !== 0 ? t : a.name.localeCompare(b.name);
+  });
+}
