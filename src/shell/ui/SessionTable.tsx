@@ -1,0 +1,46 @@
+// The session list: a header and the rows that fit, the selected one
+// highlighted; sessions of unreachable agents stay listed, greyed with `?`.
+import { Box, Text } from 'ink';
+import type { Session } from '../../protocol/session.js';
+import { COLUMNS, fitColumns, formatRow, sessionCells, windowStart } from '../app/format.js';
+
+export interface SessionTableProps {
+  sessions: readonly Session[];
+  unreachable: readonly string[];
+  selected?: string;
+  loaded: boolean;
+  width: number;
+  /** Lines available, header included. */
+  height: number;
+}
+
+export function SessionTable(props: SessionTableProps) {
+  const { sessions, width, height } = props;
+  const isDown = (s: Session) => s.agent_id !== undefined && props.unreachable.includes(s.agent_id);
+  const cells = sessions.map((s) => sessionCells(s, isDown(s)));
+  const widths = fitColumns(cells, width);
+  const bodyHeight = Math.max(0, height - 1);
+  const selectedIndex = sessions.findIndex((s) => s.uuid === props.selected);
+  const start = windowStart(sessions.length, Math.max(selectedIndex, 0), bodyHeight);
+  const visible = sessions.slice(start, start + bodyHeight);
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Text bold wrap="truncate">
+        {formatRow(COLUMNS, widths, width)}
+      </Text>
+      {sessions.length === 0 ? (
+        <Text dimColor wrap="truncate">
+          {props.loaded ? '  No sessions yet. Press N to create one.' : '  Loading sessions…'}
+        </Text>
+      ) : null}
+      {visible.map((s, i) => {
+        const selected = s.uuid === props.selected;
+        return (
+          <Text key={s.uuid} inverse={selected} dimColor={isDown(s)} wrap="truncate">
+            {formatRow(cells[start + i]!, widths, width, selected)}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

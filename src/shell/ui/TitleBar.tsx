@@ -1,0 +1,12 @@
+// The top line: product name, a short summary, load averages and the clock.
+import { Text } from 'ink';
+import { titleText, type TitleInput } from '../app/format.js';
+
+export function TitleBar(props: TitleInput & { width: number }) {
+  const { width, ...input } = props;
+  return (
+    <Text inverse bold wrap="truncate">
+      {titleText(input, width)}
+    </Text>
+  );
+}

@@ -1,0 +1,23 @@
+// Which keys the bottom bar offers on each screen.
+import { MAIN_MENU, type MenuItem } from '../app/format.js';
+import type { Mode } from '../app/state.js';
+
+const item = (key: string, label: string): MenuItem => ({ key, label });
+
+export function menuFor(mode: Mode): MenuItem[] {
+  switch (mode.screen) {
+    case 'list':
+    case 'busy':
+      return MAIN_MENU;
+    case 'form':
+      return [item('Tab', 'next'), item('Shift-Tab', 'previous'), item('Enter', 'submit'), item('Esc', 'cancel')];
+    case 'confirm':
+      return [item('Y', 'yes'), item('N', 'no'), item('Esc', 'cancel')];
+    case 'agent-picker':
+      return [item('Up/Down', 'choose'), item('Enter', 'pick'), item('Esc', 'cancel')];
+    case 'error':
+    case 'settings':
+    case 'no-agents':
+      return [item('Enter', 'close'), item('Esc', 'close')];
+  }
+}
