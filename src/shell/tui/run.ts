@@ -1,0 +1,108 @@
+// The TUI's main loop: mounts the Ink tree, ticks the clock, reloads the list
+// (every 15 s, on status events, after every action), carries out intents, and
+// suspends the screen while an attached session owns the terminal.
+import { render, type Instance } from 'ink';
+import { loadavg } from 'node:os';
+import { createElement } from 'react';
+import type { Session } from '../../protocol/session.js';
+import { AppStore } from '../app/store.js';
+import { initialState, type BuildInfo } from '../app/state.js';
+import type { SessionDirectory } from '../client/router-types.js';
+import { App } from '../ui/App.js';
+import { TuiController } from './controller.js';
+import { relay, terminalSize, type TuiStdin, type TuiStdout } from './handoff.js';
+
+export interface RunTuiOptions {
+  directory: SessionDirectory;
+  stdin: TuiStdin;
+  stdout: TuiStdout;
+  version: string;
+  /** Status events from agents; each one triggers an immediate reload. */
+  subscribe?: (onEvent: () => void) => { close(): void };
+  /** Shown in the settings dialog; defaults to this Node.js. */
+  build?: BuildInfo;
+  /** Load averages for the title bar; defaults to os.loadavg. */
+  loadavg?: () => number[];
+  now?: () => number;
+  tickMs?: number;
+  reloadMs?: number;
+}
+
+const ALT_SCREEN_ON = '\x1b[?1049h';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
+const SHOW_CURSOR = '\x1b[?25h';
+
+/** Runs until the operator quits (or the terminal goes away); sessions keep running. */
+export async function runTui(opts: RunTuiOptions): Promise<void> {
+  const { directory, stdin, stdout } = opts;
+  const now = opts.now ?? Date.now;
+  const load = opts.loadavg ?? loadavg;
+  const build = opts.build ?? { node: process.version, platform: `${process.platform}/${process.arch}` };
+  const store = new AppStore(initialState({ version: opts.version, build, now: now(), load: load() }));
+
+  let ink: Instance | undefined;
+  let quitting = false;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const quit = () => {
+    quitting = true;
+    finish();
+  };
+
+  const mount = () => {
+    // Clear the main screen too, so that quitting leaves no session output behind.
+    stdout.write(CLEAR + ALT_SCREEN_ON + CLEAR);
+    ink = render(createElement(App, { store }), { stdin, stdout, exitOnCtrlC: false, patchConsole: false });
+  };
+  const unmount = async () => {
+    const current = ink;
+    ink = undefined;
+    if (!current) return;
+    current.unmount();
+    await current.waitUntilExit().catch(() => undefined);
+  };
+  // Ink repaints only the lines it drew last; after a resize the terminal may
+  // have reflowed them, so start from a clean screen.
+  const onResize = () => {
+    if (ink) stdout.write(CLEAR);
+  };
+
+  const attach = async (session: Session): Promise<void> => {
+    if (!session.agent_id) throw new Error(`session ${session.name} has no agent`);
+    const { cols, rows } = terminalSize(stdout);
+    // Ink keeps showing "Attaching…" while the agent starts the container.
+    const handle = await directory.client(session.agent_id).attach(session.uuid, cols, rows);
+    await unmount();
+    stdout.write(ALT_SCREEN_OFF + CLEAR + SHOW_CURSOR);
+    let end: Awaited<ReturnType<typeof relay>> = 'detached';
+    try {
+      end = await relay(handle, stdin, stdout);
+    } finally {
+      if (end === 'input-ended') quit();
+      else if (!quitting) mount();
+    }
+  };
+
+  const controller = new TuiController(store, directory, { attach, quit });
+  const reload = () => void controller.reload();
+  const tick = setInterval(() => store.dispatch({ type: 'tick', now: now(), load: load() }), opts.tickMs ?? 1000);
+  const reloadTimer = setInterval(reload, opts.reloadMs ?? 15_000);
+  const subscription = opts.subscribe?.(reload);
+  stdout.on('resize', onResize);
+
+  mount();
+  reload();
+  try {
+    await finished;
+  } finally {
+    clearInterval(tick);
+    clearInterval(reloadTimer);
+    subscription?.close();
+    stdout.off('resize', onResize);
+    await unmount();
+    stdout.write(ALT_SCREEN_OFF + SHOW_CURSOR);
+    if (stdin.isTTY) stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
