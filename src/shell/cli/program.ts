@@ -1,7 +1,7 @@
 // `convocate` argv → commands. With no command it opens the TUI. Every error
 // ends as one line on stderr and a non-zero exit code.
 import { Command, CommanderError } from 'commander';
-import { toConvocateError } from '../../protocol/errors.js';
+import { ConvocateError, quote, toConvocateError } from '../../protocol/errors.js';
 import { VERSION } from '../../protocol/version.js';
 import type { SessionDirectory } from '../client/router-types.js';
 import {
@@ -58,7 +58,12 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .version(VERSION, '-v, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .action(withDir((d) => deps.runTui(d)));
+    .usage('[command] [options]')
+    .argument('[command]')
+    .action(async (command: string | undefined) => {
+      if (command) throw new ConvocateError('invalid_argument', `unknown command ${quote(command)}: see \`convocate help\``);
+      await withDir((d) => deps.runTui(d))();
+    });
 
   program.command('version').description('print the version').action(() => {
     io.stdout.write(`convocate ${VERSION}\n`);

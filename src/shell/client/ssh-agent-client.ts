@@ -2,7 +2,7 @@
 // per RPC, the agent's host key pinned (a changed key is refused loudly), and
 // reconnects with backoff 1 s doubling to 30 s. A dead agent fails fast
 // instead of stalling the caller.
-import { Client, utils, type ClientChannel } from 'ssh2';
+import ssh2, { type ClientChannel } from 'ssh2';
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { encodeAttachHeader } from '../../protocol/attach.js';
 import { ConvocateError } from '../../protocol/errors.js';
@@ -12,6 +12,10 @@ import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rp
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
 import type { AgentClient, AgentInfo } from './agent-client.js';
 import { Backoff } from './backoff.js';
+
+// ssh2 is CommonJS: its named exports exist only on the default export under Node's ESM loader.
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 export interface SshAgentTarget {
   info: AgentInfo;

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `convocate`: the operator's TUI and scripting CLI. Wires the shell to its
+// agents: registered agents over SSH, or the embedded local agent.
+import { createInterface } from 'node:readline/promises';
+import { buildAgent } from '../agent/embedded.js';
+import { resolveAgentConfig } from '../agent/config.js';
+import { runShell } from '../shell/cli/program.js';
+import { openDirectory } from '../shell/open-directory.js';
+
+const io = {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  confirm: process.stdin.isTTY
+    ? async (question: string) => {
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        try {
+          return /^y(es)?$/i.test((await rl.question(question)).trim());
+        } finally {
+          rl.close();
+        }
+      }
+    : undefined,
+};
+
+const code = await runShell(process.argv.slice(2), {
+  io,
+  openDirectory: () =>
+    openDirectory({
+      embedded: async () => (await buildAgent(resolveAgentConfig({}))).api,
+    }),
+  runTui: async () => {
+    io.stderr.write('convocate: the TUI is not built yet; use the commands listed by `convocate help`\n');
+    process.exitCode = 2;
+  },
+  statusServe: async () => {
+    throw new Error('status-serve is not built yet');
+  },
+});
+process.exit(process.exitCode ?? code);
