@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { cloneForm, editForm, formKey, newForm, type FormOutcome, type FormState } from './form.js';
+import { charKey, namedKey, type KeyPress } from './keys.js';
+import { makeSession } from './testing.js';
+
+function press(form: FormState, ...keys: KeyPress[]): FormOutcome {
+  let out: FormOutcome = { type: 'update', form };
+  for (const k of keys) {
+    if (out.type !== 'update') return out;
+    out = formKey(out.form, k);
+  }
+  return out;
+}
+
+function formOf(out: FormOutcome): FormState {
+  if (out.type !== 'update') throw new Error(`expected update, got ${out.type}`);
+  return out.form;
+}
+
+const tab = namedKey('tab');
+const backTab = namedKey('tab', { shift: true });
+
+describe('form keys', () => {
+  it('cycles fields with Tab and Shift-Tab, wrapping around', () => {
+    const f = newForm('a1');
+    expect(formOf(press(f, tab)).active).toBe('protocol');
+    expect(formOf(press(f, tab, tab, tab, tab)).active).toBe('name');
+    expect(formOf(press(f, backTab)).active).toBe('dns');
+  });
+
+  it('types and erases in the active field', () => {
+    const f = formOf(press(newForm('a1'), charKey('web'), charKey('x'), namedKey('backspace')));
+    expect(f.name).toBe('we' + 'b');
+    const g = formOf(press(f, tab, tab, charKey('80'), tab, charKey('web.dev')));
+    expect(g).toMatchObject({ port: '80', dns: 'web.dev' });
+  });
+
+  it('toggles the protocol with Space and sets it with t / u, only on that field', () => {
+    const onProto = formOf(press(newForm('a1'), tab));
+    expect(formOf(press(onProto, charKey(' '))).protocol).toBe('udp');
+    expect(formOf(press(onProto, charKey(' '), charKey(' '))).protocol).toBe('tcp');
+    expect(formOf(press(onProto, charKey('u'))).protocol).toBe('udp');
+    expect(formOf(press(onProto, charKey('U'), charKey('t'))).protocol).toBe('tcp');
+    // On the name field the same keys are just text.
+    expect(formOf(press(newForm('a1'), charKey('u'))).name).toBe('u');
+  });
+
+  it('submits validated fields', () => {
+    const out = press(newForm('a1'), charKey('web'), tab, charKey(' '), tab, charKey('-1'), tab, charKey('web'), namedKey('return'));
+    expect(out).toEqual({ type: 'submit', fields: { name: 'web', protocol: 'udp', port: -1, dns_name: 'web' } });
+  });
+
+  it('stays on the form with the error and the offending field active', () => {
+    const bad = formOf(press(newForm('a1'), charKey('ok'), tab, tab, charKey('99999'), tab, namedKey('return')));
+    expect(bad.active).toBe('port');
+    expect(bad.error).toMatch(/port/);
+    const noName = formOf(press(newForm('a1'), tab, namedKey('return')));
+    expect(noName).toMatchObject({ active: 'name', error: 'name is required' });
+    const dns = formOf(press(newForm('a1'), charKey('ok'), backTab, charKey('Bad'), namedKey('return')));
+    expect(dns).toMatchObject({ active: 'dns' });
+    // Typing again clears the error.
+    expect(formOf(press(dns, charKey('x'))).error).toBeUndefined();
+  });
+
+  it('cancels with Esc', () => {
+    expect(press(newForm('a1'), charKey('x'), namedKey('escape'))).toEqual({ type: 'cancel' });
+  });
+
+  it('prefills edit from the session and allows an empty name (keeps the old one)', () => {
+    const s = makeSession({ name: 'old', port: 8080, protocol: 'udp', dns_name: 'old.dev' });
+    const f = editForm(s);
+    expect(f).toMatchObject({ purpose: 'edit', name: 'old', port: '8080', protocol: 'udp', dns: 'old.dev', agentId: 'a1' });
+    const erased = press(f, ...Array(3).fill(namedKey('backspace')), namedKey('return'));
+    expect(erased).toEqual({ type: 'submit', fields: { name: '', protocol: 'udp', port: 8080, dns_name: 'old.dev' } });
+  });
+
+  it('clone asks only for a name', () => {
+    const f = cloneForm(makeSession({ name: 'src' }));
+    expect(f.name).toBe('src-clone');
+    expect(formOf(press(f, tab)).active).toBe('name');
+    expect(press(f, namedKey('return'))).toMatchObject({ type: 'submit', fields: { name: 'src-clone' } });
+  });
+});

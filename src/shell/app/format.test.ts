@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import {
+  COLUMNS,
+  MAIN_MENU,
+  fitColumns,
+  formatClock,
+  formatLoad,
+  formatRow,
+  menuLines,
+  sessionCells,
+  titleText,
+  truncate,
+  windowStart,
+  type Cells,
+} from './format.js';
+import { makeSession } from './testing.js';
+
+describe('sessionCells', () => {
+  it('gives status, short uuid, name, agent, port/proto and dns', () => {
+    const s = makeSession({ uuid: '12345678-aaaa-4bbb-8ccc-dddddddddddd', name: 'web', port: 8080, protocol: 'udp', dns_name: 'web.dev', state: 'R' });
+    expect(sessionCells(s, false)).toEqual(['R', '12345678', 'web', 'a1', '8080/udp', 'web.dev']);
+  });
+  it('leaves the port blank when none and marks an unreachable agent with ?', () => {
+    const cells = sessionCells(makeSession({ port: 0 }), true);
+    expect(cells[0]).toBe('?');
+    expect(cells[4]).toBe('');
+  });
+});
+
+describe('fitColumns and formatRow', () => {
+  const long: Cells = ['R', '12345678', 'n'.repeat(60), 'agent-with-long-id', '65535/udp', 'd'.repeat(50)];
+  it('never exceeds the width: long columns are truncated, not wrapped', () => {
+    for (const width of [40, 60, 79, 119]) {
+      const widths = fitColumns([long], width);
+      const line = formatRow(long, widths, width, true);
+      expect(line.length).toBeLessThanOrEqual(width);
+      expect(line).toContain('…');
+      expect(line.startsWith('> R  12345678')).toBe(true);
+      expect(formatRow(COLUMNS, widths, width).length).toBeLessThanOrEqual(width);
+    }
+  });
+  it('keeps natural widths when they fit', () => {
+    const cells: Cells = ['-', 'abcdef01', 'web', 'a1', '', ''];
+    const widths = fitColumns([cells], 100);
+    expect(widths).toEqual([1, 8, 4, 5, 4, 3]);
+    expect(formatRow(cells, widths, 100)).toBe('  -  abcdef01  web   a1');
+  });
+  it('truncates with an ellipsis', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('abc', 4)).toBe('abc');
+    expect(truncate('abc', 0)).toBe('');
+  });
+});
+
+describe('title bar', () => {
+  const input = { sessions: 3, unreachableAgents: 1, broken: 0, load: [0.123, 0.34, 0.5], now: new Date(2025, 0, 1, 9, 5, 7).getTime() };
+  it('formats load and clock', () => {
+    expect(formatLoad([0.123, 0.34, 0.5])).toBe('load 0.12 0.34 0.50');
+    expect(formatClock(input.now)).toBe('09:05:07');
+  });
+  it('is exactly the width, name left and clock right', () => {
+    const t = titleText(input, 80);
+    expect(t).toHaveLength(80);
+    expect(t.startsWith('convocate')).toBe(true);
+    expect(t.endsWith('load 0.12 0.34 0.50  09:05:07')).toBe(true);
+    expect(t).toContain('3 sessions · 1 agent unreachable');
+  });
+  it('drops the summary, then the load, when narrow', () => {
+    expect(titleText(input, 45)).not.toContain('sessions');
+    expect(titleText(input, 45)).toContain('09:05:07');
+    expect(titleText(input, 20)).toBe('convocate'.padEnd(20));
+  });
+});
+
+describe('menuLines', () => {
+  it('fits the whole menu on one line when wide and wraps between items when not', () => {
+    expect(menuLines(MAIN_MENU, 120)).toHaveLength(1);
+    const lines = menuLines(MAIN_MENU, 79);
+    expect(lines.length).toBe(2);
+    for (const line of lines) {
+      const text = line.map((i) => `${i.key} ${i.label}`).join('  ');
+      expect(text.length).toBeLessThanOrEqual(79);
+    }
+    expect(lines.flat()).toEqual(MAIN_MENU);
+  });
+});
+
+describe('windowStart', () => {
+  it('keeps the selected row visible', () => {
+    expect(windowStart(5, 4, 10)).toBe(0);
+    expect(windowStart(100, 0, 10)).toBe(0);
+    expect(windowStart(100, 50, 10)).toBe(45);
+    expect(windowStart(100, 99, 10)).toBe(90);
+  });
+});
