@@ -13,13 +13,23 @@ import { DEFAULT_IMAGE } from '../../protocol/version.js';
 export { DEFAULT_IMAGE };
 
 export const OFFLINE_BASE = 'convocate-base:bookworm-minbase';
+export const ONLINE_BASE = 'debian:bookworm-slim';
 // Lean on purpose: only what the Dockerfile and an operator's shell need.
 const DEBOOTSTRAP_PACKAGES = ['tmux', 'sudo', 'git', 'ca-certificates', 'less', 'procps', 'ncurses-term'];
 const IMAGE_FILES = ['Dockerfile', 'entrypoint.sh'];
+// debootstrap leaves its downloads and indexes behind; docs and translations
+// are dead weight in a session container. Together about half the rootfs.
+const ROOTFS_EXCLUDES = [
+  './var/cache/apt/archives/*.deb',
+  './var/lib/apt/lists/*_*',
+  './usr/share/doc/*',
+  './usr/share/man/*',
+  './usr/share/locale/*',
+];
 
 export interface BuildOptions {
   tag?: string;
-  /** Base image for `ARG BASE`; offline builds always use OFFLINE_BASE. */
+  /** Base image for `ARG BASE` (default ONLINE_BASE); offline builds always use OFFLINE_BASE. */
   base?: string;
   offline: boolean;
   force: boolean;
@@ -35,37 +45,57 @@ export function imageDir(): string {
 export async function buildSessionImage(opts: BuildOptions): Promise<void> {
   const docker = opts.docker ?? new Docker();
   const tag = opts.tag ?? DEFAULT_IMAGE;
-  if (!opts.force && (await hasImage(docker, tag))) {
+  const previous = await imageId(docker, tag);
+  if (!opts.force && previous) {
     opts.onProgress(`image ${tag} already present`);
     return;
   }
-  let base = opts.base;
+  let base = opts.base ?? ONLINE_BASE;
+  let previousBase: string | undefined;
   if (opts.offline) {
-    await ensureOfflineBase(docker, opts.force, opts.onProgress);
+    previousBase = await ensureOfflineBase(docker, opts.force, opts.onProgress);
     base = OFFLINE_BASE;
   }
-  opts.onProgress(`building ${tag}${base ? ` from ${base}` : ''}`);
-  const buildargs: Record<string, string> = base ? { BASE: base } : {};
+  opts.onProgress(`building ${tag} from ${base}`);
+  const buildargs = { BASE: base };
   const stream = await docker.buildImage({ context: imageDir(), src: IMAGE_FILES }, { t: tag, buildargs, rm: true, forcerm: true });
   await followJson(docker, stream, opts.onProgress, `build ${tag}`);
-  if (!(await hasImage(docker, tag))) throw new ConvocateError('internal', `build ${tag}: image missing after build`);
+  const current = await imageId(docker, tag);
+  if (!current) throw new ConvocateError('internal', `build ${tag}: image missing after build`);
+  // The old session image first: the old base cannot go while an image is built on it.
+  await dropReplaced(docker, previous, current);
+  if (previousBase) await dropReplaced(docker, previousBase, await imageId(docker, OFFLINE_BASE) ?? previousBase);
   opts.onProgress(`image ${tag} built`);
 }
 
 export async function hasImage(docker: Docker, tag: string): Promise<boolean> {
+  return (await imageId(docker, tag)) !== undefined;
+}
+
+async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
   try {
-    await docker.getImage(tag).inspect();
-    return true;
+    return (await docker.getImage(tag).inspect()).Id;
   } catch (err) {
-    if (statusOf(err) === 404) return false;
+    if (statusOf(err) === 404) return undefined;
     throw err;
   }
 }
 
-async function ensureOfflineBase(docker: Docker, force: boolean, onProgress: (line: string) => void): Promise<void> {
-  if (!force && (await hasImage(docker, OFFLINE_BASE))) {
+/** A forced rebuild would otherwise leave the old image dangling; one still in use by a container stays. */
+async function dropReplaced(docker: Docker, previous: string | undefined, current: string): Promise<void> {
+  if (!previous || previous === current) return;
+  await docker
+    .getImage(previous)
+    .remove()
+    .catch(() => undefined);
+}
+
+/** Returns the id of the base it replaced, to drop once nothing is built on it. */
+async function ensureOfflineBase(docker: Docker, force: boolean, onProgress: (line: string) => void): Promise<string | undefined> {
+  const previous = await imageId(docker, OFFLINE_BASE);
+  if (!force && previous) {
     onProgress(`base ${OFFLINE_BASE} already present`);
-    return;
+    return undefined;
   }
   const root = await mkdtemp(join(tmpdir(), 'convocate-rootfs-'));
   try {
@@ -75,12 +105,15 @@ async function ensureOfflineBase(docker: Docker, force: boolean, onProgress: (li
     onProgress(`importing ${OFFLINE_BASE}`);
     await importRootfs(docker, root, onProgress);
   } finally {
+
     await rm(root, { recursive: true, force: true });
   }
+  return previous;
 }
 
 async function importRootfs(docker: Docker, root: string, onProgress: (line: string) => void): Promise<void> {
-  const tar = spawn('tar', ['--numeric-owner', '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const excludes = ROOTFS_EXCLUDES.map((p) => `--exclude=${p}`);
+  const tar = spawn('tar', ['--numeric-owner', ...excludes, '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let tarErr = '';
   tar.stderr.on('data', (b: Buffer) => (tarErr += b.toString()));
   const tarDone = new Promise<void>((resolve, reject) => {
