@@ -1,0 +1,143 @@
+// The dnsmasq hosts file (SPEC §5): `<agent-ip> <dns_name>` for every session
+// with a DNS name on every agent. The keeper holds one map per agent, applies
+// status events, and rewrites the file atomically only when its content changes,
+// then asks dnsmasq to re-read it. Names from agents are validated before they
+// reach the file, so a confused or hostile agent cannot inject extra lines.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { writeFileAtomic } from '../../lib/atomic-write.js';
+import type { SessionMeta } from '../../protocol/session.js';
+import type { StatusEvent } from '../../protocol/status.js';
+
+export interface DnsEntry {
+  ip: string;
+  dns_name: string;
+}
+
+export interface DnsRecord {
+  uuid: string;
+  dns_name: string;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function isValidDnsName(name: string): boolean {
+  return DNS_NAME.test(name);
+}
+
+/** Pure: sorted by name then ip, duplicates removed, one `<ip> <name>` per line. */
+export function renderHosts(entries: readonly DnsEntry[]): string {
+  const lines = new Set(entries.map((e) => `${e.ip} ${e.dns_name}`));
+  const sorted = [...lines].sort((a, b) => {
+    const [ipA = '', nameA = ''] = a.split(' ');
+    const [ipB = '', nameB = ''] = b.split(' ');
+    return nameA === nameB ? ipA.localeCompare(ipB) : nameA.localeCompare(nameB);
+  });
+  return sorted.map((l) => `${l}\n`).join('');
+}
+
+interface AgentDns {
+  ip: string;
+  /** uuid → dns_name; sessions without a name are not kept. */
+  sessions: Map<string, string>;
+}
+
+export interface HostsFileKeeperOptions {
+  path: string;
+  /** Tell dnsmasq to re-read the file (see dnsmasq.ts); omitted = never signal. */
+  reload?: () => Promise<unknown>;
+  log?: (msg: string) => void;
+}
+
+export class HostsFileKeeper {
+  private readonly agents = new Map<string, AgentDns>();
+  private written: string | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: HostsFileKeeperOptions) {}
+
+  /** Apply one status event from `agentId` at `ip`. Resolves to true when the file was rewritten. */
+  apply(ev: StatusEvent, ip: string): Promise<boolean> {
+    const uuid = ev.session_id;
+    if (!uuid) return this.flush();
+    switch (ev.type) {
+      case 'container.created':
+      case 'container.edited':
+      case 'container.started': {
+        const meta = ev.data as SessionMeta | null;
+        const name = typeof meta?.dns_name === 'string' ? meta.dns_name : '';
+        this.set(ev.agent_id, ip, uuid, name);
+        break;
+      }
+      case 'container.deleted':
+        this.agents.get(ev.agent_id)?.sessions.delete(uuid);
+        break;
+      default:
+        break;
+    }
+    return this.flush();
+  }
+
+  /** Full resync of one agent, e.g. from a `list`: its previous entries are replaced. */
+  replaceAgent(agentId: string, ip: string, sessions: Iterable<DnsRecord>): Promise<boolean> {
+    this.agents.delete(agentId);
+    for (const s of sessions) this.set(agentId, ip, s.uuid, s.dns_name);
+    return this.flush();
+  }
+
+  removeAgent(agentId: string): Promise<boolean> {
+    this.agents.delete(agentId);
+    return this.flush();
+  }
+
+  entries(): DnsEntry[] {
+    const out: DnsEntry[] = [];
+    for (const a of this.agents.values()) for (const name of a.sessions.values()) out.push({ ip: a.ip, dns_name: name });
+    return out;
+  }
+
+  /** The shape checkDnsUnique takes. */
+  sessionsByAgent(): Map<string, DnsRecord[]> {
+    const out = new Map<string, DnsRecord[]>();
+    for (const [id, a] of this.agents) out.set(id, [...a.sessions].map(([uuid, dns_name]) => ({ uuid, dns_name })));
+    return out;
+  }
+
+  /** Rewrite the file if its content would change; writes never overlap. */
+  flush(): Promise<boolean> {
+    const run = this.chain.then(() => this.writeIfChanged());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private set(agentId: string, ip: string, uuid: string, name: string): void {
+    let agent = this.agents.get(agentId);
+    if (!agent) {
+      agent = { ip, sessions: new Map() };
+      this.agents.set(agentId, agent);
+    }
+    agent.ip = ip;
+    if (name === '') {
+      agent.sessions.delete(uuid);
+      return;
+    }
+    if (!isValidDnsName(name) || !isIP(ip)) {
+      this.opts.log?.(`dns: ignoring ${JSON.stringify(name.slice(0, 80))} at ${JSON.stringify(ip)} from agent ${agentId}: invalid`);
+      agent.sessions.delete(uuid);
+      return;
+    }
+    agent.sessions.set(uuid, name);
+  }
+
+  private async writeIfChanged(): Promise<boolean> {
+    const content = renderHosts(this.entries());
+    this.written ??= await readFile(this.opts.path, 'utf8').catch(() => undefined);
+    if (content === this.written) return false;
+    await writeFileAtomic(this.opts.path, content, 0o644);
+    this.written = content;
+    if (this.opts.reload) {
+      await this.opts.reload().catch((err: unknown) => this.opts.log?.(`dns: reload dnsmasq: ${(err as Error).message}`));
+    }
+    return true;
+  }
+}
