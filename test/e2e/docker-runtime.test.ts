@@ -107,6 +107,12 @@ describe('DockerRuntime', () => {
     // The shell expands $((6*7)), so the echoed result proves the keys ran, not just echoed.
     pty.stream.write(`echo hello-$((6*7))-${marker}\r`);
     await waitFor('marker output', async () => (screen.includes(`hello-42-${marker}`) ? true : undefined));
+    // Ctrl-P alone must reach bash at once (Docker's default detach keys would hold it back).
+    const typed = `echo hello-$((6*7))-${marker}`;
+    const before = screen.split(typed).length;
+    pty.stream.write('\x10');
+    await waitFor('history recall', async () => (screen.split(typed).length > before ? true : undefined), 3_000);
+    pty.stream.write('\x03'); // drop the recalled line
 
     await pty.resize(90, 30);
     await waitFor('resized client', async () => ((await sizes()) === '90x30' ? true : undefined));
