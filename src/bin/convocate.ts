@@ -2,8 +2,6 @@
 // `convocate`: the operator's TUI and scripting CLI. Wires the shell to its
 // agents: registered agents over SSH, or the embedded local agent.
 import { createInterface } from 'node:readline/promises';
-import { buildAgent } from '../agent/embedded.js';
-import { resolveAgentConfig } from '../agent/config.js';
 import { runShell } from '../shell/cli/program.js';
 import { openDirectory } from '../shell/open-directory.js';
 
@@ -27,7 +25,14 @@ const code = await runShell(process.argv.slice(2), {
   io,
   openDirectory: () =>
     openDirectory({
-      embedded: async () => (await buildAgent(resolveAgentConfig({}))).api,
+      // Loaded on demand: `convocate version` or a remote-only shell never pays for Docker's client.
+      embedded: async () => {
+        const [{ buildAgent }, { resolveAgentConfig }] = await Promise.all([
+          import('../agent/embedded.js'),
+          import('../agent/config.js'),
+        ]);
+        return (await buildAgent(resolveAgentConfig({}))).api;
+      },
     }),
   runTui: async () => {
     io.stderr.write('convocate: the TUI is not built yet; use the commands listed by `convocate help`\n');
