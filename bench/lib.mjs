@@ -1,0 +1,66 @@
+// Small shared helpers for the benchmark scripts: timing, percentiles, a temp
+// agent over the built package, and cleanup by agent label.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Docker from 'dockerode';
+import { Dispatcher } from '../dist/agent/dispatcher.js';
+import { SessionEngine } from '../dist/agent/engine.js';
+import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
+import { SessionStore } from '../dist/agent/sessions/store.js';
+import { MemorySettingsStore } from '../dist/agent/settings.js';
+import { DEFAULT_IMAGE } from '../dist/protocol/version.js';
+
+export const docker = new Docker();
+export const image = process.env.CONVOCATE_IMAGE || DEFAULT_IMAGE;
+
+export async function timed(fn) {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+export function pct(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** A real agent over a temp sessions dir; `runtime` may be wrapped to count calls. */
+export async function benchAgent(name, wrapRuntime = (r) => r) {
+  const agentId = `bench-${name}-${process.pid}`;
+  const dir = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
+  const store = new SessionStore({ dir, chownTo: process.getuid?.() === 0 ? { uid: 1337, gid: 1337 } : undefined });
+  await store.init();
+  const runtime = wrapRuntime(new DockerRuntime(docker));
+  const engine = new SessionEngine({
+    store,
+    runtime,
+    agentId,
+    settings: { image, dnsServer: '', cgroupParent: '' },
+    settingsStore: new MemorySettingsStore(),
+  });
+  return {
+    agentId,
+    dir,
+    engine,
+    api: new Dispatcher(engine),
+    cleanup: async () => {
+      await removeByLabel(`convocate.agent=${agentId}`);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function removeByLabel(label) {
+  const rows = await docker.listContainers({ all: true, filters: { label: [label] } });
+  await Promise.all(rows.map((r) => docker.getContainer(r.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+export function row(label, ...cells) {
+  console.log(`${label.padEnd(44)} ${cells.join('  ')}`);
+}
