@@ -18,6 +18,7 @@ describe('renderHosts', () => {
       { ip: '10.0.0.2', dns_name: 'web' },
     ])).toBe('10.0.0.1 api\n10.0.0.2 web\n');
     expect(renderHosts([])).toBe('');
+    expect(renderHosts([{ ip: '10.0.0.1', dns_name: 'api.team' }], 'conv.test.')).toBe('10.0.0.1 api.team api.team.conv.test\n');
   });
 });
 

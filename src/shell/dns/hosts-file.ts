@@ -25,15 +25,21 @@ export function isValidDnsName(name: string): boolean {
   return DNS_NAME.test(name);
 }
 
-/** Pure: sorted by name then ip, duplicates removed, one `<ip> <name>` per line. */
-export function renderHosts(entries: readonly DnsEntry[]): string {
+/**
+ * Pure: sorted by name then ip, duplicates removed, one `<ip> <name>` per line.
+ * With `domain`, each line also carries the alias `<name>.<domain>`: dnsmasq's
+ * expand-hosts only qualifies names without a dot, so a name like `api.team`
+ * would otherwise never answer as `api.team.<domain>`.
+ */
+export function renderHosts(entries: readonly DnsEntry[], domain?: string): string {
   const lines = new Set(entries.map((e) => `${e.ip} ${e.dns_name}`));
   const sorted = [...lines].sort((a, b) => {
     const [ipA = '', nameA = ''] = a.split(' ');
     const [ipB = '', nameB = ''] = b.split(' ');
     return nameA === nameB ? ipA.localeCompare(ipB) : nameA.localeCompare(nameB);
   });
-  return sorted.map((l) => `${l}\n`).join('');
+  const suffix = domain ? domain.replace(/^\.+|\.+$/g, '') : '';
+  return sorted.map((l) => (suffix ? `${l} ${l.split(' ')[1]}.${suffix}\n` : `${l}\n`)).join('');
 }
 
 interface AgentDns {
@@ -47,6 +53,8 @@ export interface HostsFileKeeperOptions {
   /** Tell dnsmasq to re-read the file (see dnsmasq.ts); omitted = never signal. */
   reload?: () => Promise<unknown>;
   log?: (msg: string) => void;
+  /** Also publish every name as `<name>.<domain>` (see renderHosts). */
+  domain?: string;
 }
 
 export class HostsFileKeeper {
@@ -54,7 +62,11 @@ export class HostsFileKeeper {
   private written: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: HostsFileKeeperOptions) {}
+  constructor(private readonly opts: HostsFileKeeperOptions) {
+    if (opts.domain !== undefined && !isValidDnsName(opts.domain.replace(/^\.+|\.+$/g, ''))) {
+      throw new Error(`bad dns domain ${JSON.stringify(opts.domain)}`);
+    }
+  }
 
   /** Apply one status event from `agentId` at `ip`. Resolves to true when the file was rewritten. */
   apply(ev: StatusEvent, ip: string): Promise<boolean> {
@@ -130,7 +142,7 @@ export class HostsFileKeeper {
   }
 
   private async writeIfChanged(): Promise<boolean> {
-    const content = renderHosts(this.entries());
+    const content = renderHosts(this.entries(), this.opts.domain);
     this.written ??= await readFile(this.opts.path, 'utf8').catch(() => undefined);
     if (content === this.written) return false;
     await writeFileAtomic(this.opts.path, content, 0o644);

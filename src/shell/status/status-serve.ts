@@ -5,7 +5,7 @@
 // go to the local fan-out socket, the DNS hosts file keeper and `onEvent`.
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Server, type Connection, type ServerChannel } from 'ssh2';
+import ssh2, { type Connection, type ServerChannel } from 'ssh2';
 import { requireEd25519PublicKey } from '../../lib/ssh-auth.js';
 import { parseEvent, type StatusEvent } from '../../protocol/status.js';
 import { STATUS_SUBSYSTEM } from '../../protocol/subsystems.js';
@@ -14,11 +14,16 @@ import { HostsFileKeeper } from '../dns/hosts-file.js';
 import { StatusFanout } from './fanout.js';
 import { SkippingLineReader } from './line-reader.js';
 import { STATUS_SOCKET } from './subscribe.js';
+// ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
+const { Server } = ssh2;
+type Server = InstanceType<typeof Server>;
 
 export interface StatusDnsOptions {
   /** Usually `<stateDir>/dnsmasq-hosts`. */
   hostsFile: string;
   pidFile?: string;
+  /** Also publish names as `<name>.<domain>` in the file (see renderHosts). */
+  domain?: string;
   /** false: write the file but never signal dnsmasq. */
   signal?: boolean;
   /** The address the agent's sessions answer on; undefined skips the event for DNS. */
@@ -151,7 +156,7 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
 
 function makeKeeper(dns: StatusDnsOptions, log: (msg: string) => void): HostsFileKeeper {
   const reload = dns.signal === false ? undefined : dnsmasqReloader({ pidFile: dns.pidFile, log });
-  return new HostsFileKeeper({ path: dns.hostsFile, reload, log });
+  return new HostsFileKeeper({ path: dns.hostsFile, reload, log, domain: dns.domain });
 }
 
 /** Unparseable lines are skipped and reading goes on (SPEC §4). */
