@@ -2,13 +2,16 @@
 // auth against authorized_keys only; a session channel may open exactly one of
 // the two convocate subsystems and nothing else — no shell, exec, pty, env,
 // forwarding or agent forwarding. A misbehaving peer only loses its own connection.
-import { Server, type Connection, type Session } from 'ssh2';
+import ssh2, { type Connection, type Session } from 'ssh2';
 import type { AddressInfo } from 'node:net';
 import type { AgentApi } from '../protocol/agent-api.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../protocol/subsystems.js';
 import { requireEd25519PublicKey } from '../lib/ssh-auth.js';
 import { serveAttachChannel, type AttachControl } from './attach-channel.js';
 import { serveRpcChannel } from './rpc-channel.js';
+// ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
+const { Server } = ssh2;
+type Server = InstanceType<typeof Server>;
 
 export interface AgentServerOptions {
   api: AgentApi;

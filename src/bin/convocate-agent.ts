@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { toConvocateError } from '../protocol/errors.js';
 import { DEFAULT_IMAGE, VERSION } from '../protocol/version.js';
 import { buildSessionImage } from '../agent/image/build.js';
+import { resolveAgentConfig, type AgentFlags } from '../agent/config.js';
 
 const program = new Command('convocate-agent')
   .description('convocate agent: owns this host\'s sessions and containers')
@@ -17,6 +18,30 @@ program.command('version').description('print the version').action(() => {
 program.command('help').description('show this help').action(() => {
   process.stdout.write(program.helpInformation());
 });
+
+program
+  .command('serve')
+  .description('serve this host\'s sessions over SSH (subsystems convocate-agent-rpc and convocate-agent-attach)')
+  .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:222)')
+  .option('--config-dir <dir>', 'agent config dir (env CONVOCATE_AGENT_CONFIG_DIR, default /etc/convocate-agent)')
+  .option('--sessions-dir <dir>', 'sessions dir (env CONVOCATE_SESSIONS_DIR, default /home/convocate)')
+  .option('--host-key <path>', 'ed25519 host key, created when absent (default <config-dir>/host_key)')
+  .option('--auth-keys <path>', 'authorized shell keys (default <config-dir>/authorized_keys)')
+  .option('--shell-host <host>', 'where status events go (default: contents of <config-dir>/shell-host)')
+  .option('--shell-port <port>', 'status listener port (default 223)')
+  .option('--shell-key <path>', 'agent key for the status link (default <config-dir>/agent_to_shell_ed25519_key)')
+  .option('--shell-known-host <path>', 'pinned shell host key (default <config-dir>/shell_host_key.pub)')
+  .option('--image <tag>', 'session image (env CONVOCATE_IMAGE)')
+  .option('--dns-server <ip>', 'DNS server given to session containers')
+  .option('--cgroup-parent <name>', 'cgroup parent of session containers')
+  .option('--heartbeat <ms>', 'status heartbeat interval in ms (default 30000)')
+  .action(async (flags: AgentFlags) => {
+    const { runServe } = await import('../agent/serve.js');
+    const { buildAgent } = await import('../agent/embedded.js');
+    await runServe(resolveAgentConfig(flags), {
+      createApi: async (config, agentId, emit) => (await buildAgent(config, { agentId, emit })).api,
+    });
+  });
 
 const image = program.command('image').description('the session image');
 image

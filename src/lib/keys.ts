@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { utils, type ParsedKey } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import { writeFileAtomic } from './atomic-write.js';
+// ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
+const { utils } = ssh2;
 
 export const ED25519 = 'ssh-ed25519';
 

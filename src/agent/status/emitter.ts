@@ -4,10 +4,13 @@
 // `emit()` never blocks or throws: events wait in a bounded queue that drops the
 // OLDEST event when full, because the newest carries the freshest state and the
 // shell reloads everything periodically anyway.
-import { Client, type ClientChannel } from 'ssh2';
+import ssh2, { type ClientChannel } from 'ssh2';
 import { makeEvent, type StatusEvent } from '../../protocol/status.js';
 import { STATUS_SUBSYSTEM } from '../../protocol/subsystems.js';
 import { fingerprint, parsePublicKey } from '../../lib/keys.js';
+// ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
+const { Client } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 export interface StatusEmitterOptions {
   agentId: string;
