@@ -21,6 +21,8 @@ export function requireEd25519PublicKey(
     if (++failures >= MAX_FAILED_ATTEMPTS) conn.end();
   };
   conn.on('authentication', (ctx) => {
+    // Clients open with `none` to learn the methods; like sshd, that is not a failed try.
+    if (ctx.method === 'none') return ctx.reject(['publickey']);
     if (ctx.method !== 'publickey') return refuse(ctx);
     if (ctx.key.algo !== ED25519) return refuse(ctx, `key type ${ctx.key.algo} not accepted`);
     readAuthorizedKeys(authorizedKeysPath).then(

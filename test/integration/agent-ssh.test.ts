@@ -188,6 +188,19 @@ describe('channel refusals', () => {
   it('refuses tcpip-forward', () => expectRefused((d) => client.forwardIn('127.0.0.1', 0, (e) => d(e)), /Unable to bind/));
   it('refuses an unknown subsystem', () => expectRefused((d) => client.subsys('sftp', (e) => d(e)), /Unable to start subsystem/));
 
+  it('refuses window-change and signal on an rpc channel, which still answers', async () => {
+    const ch = await subsys(client, RPC_SUBSYSTEM);
+    let out = '';
+    ch.on('data', (b: Buffer) => (out += b.toString()));
+    const closed = new Promise((resolve) => ch.once('close', resolve));
+    expect(sendWindowChange(ch, 100, 30)).toBe(true);
+    ch.signal('KILL');
+    await waitFor(() => logs.includes('refused window-change outside an attach channel') && logs.includes('refused signal request'), 'refusals logged');
+    ch.end('{"op":"ping"}\n');
+    await closed;
+    expect(JSON.parse(out)).toMatchObject({ ok: true });
+  });
+
   it('refuses auth-agent forwarding', async () => {
     const c = await connect(server.port, { privateKey: good.private, agent: join(dir, 'no-agent.sock'), agentForward: true });
     try {
