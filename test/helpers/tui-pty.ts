@@ -74,27 +74,21 @@ export class TuiPty {
 
   /** Polls the screen until `pattern` appears; fails with the last screen after `timeoutMs`. */
   async waitForText(pattern: RegExp | string, timeoutMs = 10_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    const matches = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
-    let last = '';
-    for (;;) {
-      last = await this.screen();
-      if (matches(last)) return last;
-      if (Date.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}; screen was:\n${last}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return this.waitFor((s) => matches(s, pattern), String(pattern), timeoutMs);
   }
 
   /** Polls until `pattern` is gone from the screen. */
   async waitForNoText(pattern: RegExp | string, timeoutMs = 10_000): Promise<string> {
+    return this.waitFor((s) => !matches(s, pattern), `${String(pattern)} to go`, timeoutMs);
+  }
+
+  /** Polls until `ok(screen)` holds: a redraw is never assumed complete at one capture. */
+  async waitFor(ok: (screen: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
-    const matches = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
     for (;;) {
-      const s = await this.screen();
-      if (!matches(s)) return s;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)} to go; screen was:\n${s}`);
+      const screen = await this.screen();
+      if (ok(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen was:\n${screen}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -118,4 +112,8 @@ export class TuiPty {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function matches(screen: string, pattern: RegExp | string): boolean {
+  return typeof pattern === 'string' ? screen.includes(pattern) : pattern.test(screen);
 }

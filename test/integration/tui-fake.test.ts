@@ -14,19 +14,22 @@ afterEach(async () => {
   pty = undefined;
 });
 
-function assertFits(screen: string, cols: number): void {
-  for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(cols);
-  // One title and one menu: an old frame left behind would show a second copy.
-  expect(screen.match(/^convocate /gm)).toHaveLength(1);
-  expect(screen.match(/Enter attach/g)).toHaveLength(1);
+/** A clean frame: nothing wider than the terminal, and exactly one title and one menu (a stale frame would add copies). */
+function fits(screen: string, cols: number): boolean {
+  return (
+    screen.split('\n').every((line) => line.length <= cols) &&
+    screen.match(/^convocate /gm)?.length === 1 &&
+    screen.match(/Enter attach/g)?.length === 1 &&
+    /Q quit/.test(screen)
+  );
 }
 
 describe('TUI in a real terminal', () => {
   it('attaches at full size, follows resizes, detaches back to a working menu, and quits', async () => {
     pty = await TuiPty.start(command, { cwd: root, cols: 120, rows: 40 });
-    let screen = await pty.waitForText(/bravo/, 30_000);
+    const screen = await pty.waitForText(/bravo/, 30_000);
     expect(screen).toMatch(/^convocate\s+2 sessions\s+load 0\.12 0\.34 0\.56\s+\d\d:\d\d:\d\d/m);
-    assertFits(screen, 120);
+    await pty.waitFor((s) => fits(s, 120), 'a clean 120-column frame');
 
     // The newest session (bravo) is selected first.
     await pty.keys('Enter');
@@ -39,8 +42,7 @@ describe('TUI in a real terminal', () => {
     await pty.waitForText('[size 100x30]');
 
     await pty.keys('C-b', 'd');
-    screen = await pty.waitForText('Enter attach');
-    assertFits(screen, 100);
+    await pty.waitFor((s) => fits(s, 100), 'a clean 100-column frame');
 
     // Keys still reach the menu after the hand-off.
     await pty.type('n');
@@ -53,8 +55,7 @@ describe('TUI in a real terminal', () => {
     await pty.waitForText(/> -\s+\w{8}\s+fresh\s+local\s+1001\/udp/);
 
     await pty.resize(80, 24);
-    screen = await pty.waitForText(/Enter attach.*\n.*Q quit/);
-    assertFits(screen, 80);
+    await pty.waitFor((s) => fits(s, 80) && /Enter attach.*\n.*Q quit/.test(s), 'a clean 80x24 frame');
 
     // A re-attach uses the new full size.
     await pty.keys('Enter');
