@@ -12,6 +12,7 @@ import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rp
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
 import type { AgentClient, AgentInfo } from './agent-client.js';
 import { Backoff } from './backoff.js';
+import { sendWindowChange } from '../../lib/ssh-window.js';
 
 // ssh2 is CommonJS: its named exports exist only on the default export under Node's ESM loader.
 const { Client, utils } = ssh2;
@@ -67,7 +68,7 @@ export class SshAgentClient implements AgentClient {
     return {
       stream: channel,
       resize: async (c, r) => {
-        channel.setWindow(r, c, 0, 0);
+        sendWindowChange(channel, c, r);
       },
       done,
       close: () => channel.close(),
@@ -175,12 +176,17 @@ function readOneLine(channel: ClientChannel, timeoutMs: number, start: () => voi
   });
 }
 
-/** The agent answers a failed attach with one `{"ok":false,…}` line; tmux output never starts that way. */
+/**
+ * The agent answers a failed attach with one `{"ok":false,…}` line; tmux output
+ * never starts that way. The first chunk is read with 'readable' (not 'data')
+ * and pushed back, so the stream is left unflowing for its real consumer.
+ */
 function failOnErrorLine(channel: ClientChannel): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      channel.pause();
-      channel.removeListener('data', onData);
+    const onReadable = () => {
+      const chunk = channel.read() as Buffer | null;
+      if (chunk === null) return;
+      channel.removeListener('readable', onReadable);
       channel.removeListener('close', onClose);
       if (chunk.subarray(0, 6).toString() === '{"ok":') {
         try {
@@ -195,7 +201,7 @@ function failOnErrorLine(channel: ClientChannel): Promise<void> {
       resolve();
     };
     const onClose = () => reject(new ConvocateError('unavailable', 'attach channel closed before the session answered'));
-    channel.on('data', onData);
+    channel.on('readable', onReadable);
     channel.once('close', onClose);
   });
 }

@@ -1,0 +1,135 @@
+// Runs the built `convocate-agent serve` as a real process on loopback, with
+// its own temp config and sessions dirs, an authorized shell key, and helpers
+// to register it in a shell's agent registry.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateEd25519 } from '../../src/lib/keys.js';
+import { AGENT_BIN } from './cli.js';
+import { removeAgentContainers } from './docker.js';
+
+export interface AgentProcess {
+  root: string;
+  configDir: string;
+  sessionsDir: string;
+  host: string;
+  port: number;
+  agentId: string;
+  /** Shell → agent private key (OpenSSH format) and its path. */
+  clientKey: string;
+  clientKeyPath: string;
+  /** The agent's host public key line, for pinning. */
+  hostKeyPub: string;
+  knownHostsPath: string;
+  log(): string;
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Write this agent into `<shellConfigDir>/agent-keys/<id>/`. */
+  registerIn(shellConfigDir: string): Promise<void>;
+  /** ssh(1) arguments for a subsystem of this agent. */
+  sshArgs(subsystem: string, extra?: string[]): string[];
+  cleanup(): Promise<void>;
+}
+
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startAgentProcess(
+  name: string,
+  opts: { host?: string; env?: NodeJS.ProcessEnv; extraArgs?: string[] } = {},
+): Promise<AgentProcess> {
+  const host = opts.host ?? '127.0.0.1';
+  const root = await mkdtemp(join(tmpdir(), `convocate-agentproc-${name}-`));
+  const configDir = join(root, 'config');
+  const sessionsDir = join(root, 'sessions');
+  await mkdir(configDir, { recursive: true });
+  const client = generateEd25519(`shell-${name}`);
+  const clientKeyPath = join(root, 'shell_to_agent_ed25519_key');
+  await writeFile(clientKeyPath, client.private, { mode: 0o600 });
+  await chmod(clientKeyPath, 0o600);
+  await writeFile(join(configDir, 'authorized_keys'), `# the shell\n\n${client.public}\n`);
+  const port = await freePort(host);
+  let child: ChildProcess | undefined;
+  let log = '';
+
+  const proc: AgentProcess = {
+    root,
+    configDir,
+    sessionsDir,
+    host,
+    port,
+    agentId: '',
+    clientKey: client.private,
+    clientKeyPath,
+    hostKeyPub: '',
+    knownHostsPath: join(root, 'known_hosts'),
+    log: () => log,
+    async start() {
+      const c = spawn(
+        process.execPath,
+        [AGENT_BIN, 'serve', '--listen', `${host}:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, ...(opts.extraArgs ?? [])],
+        { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      child = c;
+      const from = log.length;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`agent did not start within 30 s:\n${log}`)), 30_000);
+        const onData = (b: Buffer) => {
+          log += b.toString();
+          if (/listening on /.test(log.slice(from))) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        c.stdout?.on('data', onData);
+        c.stderr?.on('data', onData);
+        c.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`agent exited with ${code}:\n${log}`));
+        });
+      });
+      proc.agentId = (await readFile(join(configDir, 'agent-id'), 'utf8')).trim();
+      proc.hostKeyPub = (await readFile(join(configDir, 'host_key.pub'), 'utf8')).trim();
+      await writeFile(proc.knownHostsPath, `[${host}]:${port} ${proc.hostKeyPub}\n`);
+    },
+    async kill(signal = 'SIGTERM') {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
+      const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+      c.kill(signal);
+      return exited;
+    },
+    async registerIn(shellConfigDir) {
+      const dir = join(shellConfigDir, 'agent-keys', proc.agentId);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'agent-host'), `${host}:${port}\n`);
+      await writeFile(join(dir, 'shell_to_agent_ed25519_key'), client.private, { mode: 0o600 });
+      await writeFile(join(dir, 'shell_to_agent_ed25519_key.pub'), `${client.public}\n`);
+      await writeFile(join(dir, 'host_key.pub'), `${proc.hostKeyPub}\n`);
+    },
+    sshArgs(subsystem, extra = []) {
+      return [
+        '-F', '/dev/null', '-i', clientKeyPath, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${proc.knownHostsPath}`,
+        '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-p', String(port),
+        ...extra, '-s', `convocate@${host}`, subsystem,
+      ];
+    },
+    async cleanup() {
+      await proc.kill('SIGKILL');
+      if (proc.agentId) await removeAgentContainers(proc.agentId);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  await proc.start();
+  return proc;
+}
