@@ -3,6 +3,7 @@
 // agents: registered agents over SSH, or the embedded local agent.
 import { createInterface } from 'node:readline/promises';
 import { runShell } from '../shell/cli/program.js';
+import { resolveShellConfig } from '../shell/config.js';
 import { openDirectory } from '../shell/open-directory.js';
 
 const io = {
@@ -38,8 +39,9 @@ const code = await runShell(process.argv.slice(2), {
     io.stderr.write('convocate: the TUI is not built yet; use the commands listed by `convocate help`\n');
     process.exitCode = 2;
   },
-  statusServe: async () => {
-    throw new Error('status-serve is not built yet');
+  statusServe: async (flags) => {
+    const { runStatusServe } = await import('../shell/status/run.js');
+    await runStatusServe(flags, resolveShellConfig(), (msg) => io.stderr.write(`${msg}\n`));
   },
 });
 process.exit(process.exitCode ?? code);

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConvocateError, quote, toConvocateError } from '../../protocol/errors.js';
 import { VERSION } from '../../protocol/version.js';
 import type { SessionDirectory } from '../client/router-types.js';
+import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
   cloneCommand,
@@ -20,7 +21,7 @@ export interface ShellDeps {
   io: CliIo;
   openDirectory(): Promise<SessionDirectory>;
   runTui(dir: SessionDirectory): Promise<void>;
-  statusServe(opts: { listen?: string; hostKey?: string; authKeys?: string }): Promise<void>;
+  statusServe(opts: StatusServeFlags): Promise<void>;
 }
 
 export const EXIT_ERROR = 1;
@@ -125,9 +126,12 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .command('status-serve')
     .description('listen for agent status events (SSH subsystem convocate-status)')
     .option('--listen <addr>', 'host:port to listen on', '0.0.0.0:223')
-    .option('--host-key <path>', 'ed25519 host key (created when absent)')
-    .option('--auth-keys <path>', 'authorized agent keys')
-    .action((opts: { listen?: string; hostKey?: string; authKeys?: string }) => deps.statusServe(opts));
+    .option('--host-key <path>', 'ed25519 host key, created when absent (default <config-dir>/status_host_key)')
+    .option('--auth-keys <path>', 'authorized agent keys (default <config-dir>/status_authorized_keys)')
+    .option('--dns-domain <domain>', 'also publish <dns_name>.<domain> in the dnsmasq hosts file')
+    .option('--dnsmasq-pid-file <path>', 'dnsmasq to SIGHUP after a change (default: found by process lookup)')
+    .option('--resync <seconds>', 'full DNS resync over every registered agent', '60')
+    .action((opts: StatusServeFlags) => deps.statusServe(opts));
   program.addHelpText(
     'after',
     '\nID is a session name or a uuid prefix. Environment: CONVOCATE_CONFIG_DIR, CONVOCATE_STATE_DIR,\nCONVOCATE_SESSIONS_DIR, CONVOCATE_AGENT_CONFIG_DIR, CONVOCATE_IMAGE, DOCKER_HOST.\n',

@@ -1,0 +1,84 @@
+// `convocate status-serve`: the shell's listener for agent status events. It
+// keeps `<state-dir>/dnsmasq-hosts` current from events and from a periodic
+// full resync over every registered agent, and fans events out to local TUIs.
+import { lookup } from 'node:dns/promises';
+import { mkdir } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { STATUS_PORT } from '../../protocol/subsystems.js';
+import { loadOrCreateHostKey } from '../../lib/keys.js';
+import { AgentDirectory } from '../client/directory.js';
+import { loadRegistry, parseHostPort } from '../client/registry.js';
+import { SshAgentClient } from '../client/ssh-agent-client.js';
+import type { ShellConfig } from '../config.js';
+import { startStatusServer, type StatusServer } from './status-serve.js';
+
+export interface StatusServeFlags {
+  listen?: string;
+  hostKey?: string;
+  authKeys?: string;
+  dnsDomain?: string;
+  dnsmasqPidFile?: string;
+  resync?: string;
+}
+
+const DEFAULT_RESYNC_SECONDS = 60;
+
+export async function startStatusService(
+  flags: StatusServeFlags,
+  config: ShellConfig,
+  log: (msg: string) => void,
+): Promise<StatusServer> {
+  const listen = parseHostPort(flags.listen ?? `0.0.0.0:${STATUS_PORT}`, STATUS_PORT);
+  const resyncSeconds = flags.resync === undefined ? DEFAULT_RESYNC_SECONDS : Number(flags.resync);
+  if (!Number.isFinite(resyncSeconds) || resyncSeconds < 1) throw new Error(`bad --resync ${JSON.stringify(flags.resync)}: want seconds >= 1`);
+  await mkdir(config.stateDir, { recursive: true, mode: 0o755 });
+  const hostKey = await loadOrCreateHostKey(flags.hostKey ?? join(config.configDir, 'status_host_key'));
+  const agentIps = new Map<string, string>();
+
+  const resync = async (keeper: { replaceAgent(id: string, ip: string, s: Iterable<{ uuid: string; dns_name: string }>): Promise<boolean> }) => {
+    const { agents } = await loadRegistry(config.configDir);
+    const dir = new AgentDirectory(agents.map((a) => new SshAgentClient(a)));
+    try {
+      await Promise.all(
+        agents.map(async (a) => {
+          agentIps.set(a.info.id, isIP(a.host) ? a.host : (await lookup(a.host)).address);
+          const { sessions } = await dir.client(a.info.id).call('list', null, { timeoutMs: 10_000 });
+          await keeper.replaceAgent(a.info.id, agentIps.get(a.info.id)!, sessions);
+        }),
+      );
+    } finally {
+      await dir.close();
+    }
+  };
+
+  const server = await startStatusServer({
+    listen,
+    hostKey: hostKey.private,
+    authorizedKeysPath: flags.authKeys ?? join(config.configDir, 'status_authorized_keys'),
+    stateDir: config.stateDir,
+    log,
+    dns: {
+      hostsFile: join(config.stateDir, 'dnsmasq-hosts'),
+      pidFile: flags.dnsmasqPidFile,
+      domain: flags.dnsDomain,
+      // A registered agent answers on its registered address; others on where they dialled from.
+      resolveIp: (agentId, remote) => agentIps.get(agentId) ?? remote.replace(/^::ffff:/, ''),
+      resync: { intervalMs: resyncSeconds * 1000, run: resync },
+    },
+  });
+  if (server.keeper) await resync(server.keeper).catch((err: unknown) => log(`dns resync: ${(err as Error).message}`));
+  log(`status-serve listening on ${listen.host}:${server.port}`);
+  return server;
+}
+
+/** Runs until SIGTERM/SIGINT. */
+export async function runStatusServe(flags: StatusServeFlags, config: ShellConfig, log: (msg: string) => void): Promise<void> {
+  const server = await startStatusService(flags, config, log);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await server.close();
+}
