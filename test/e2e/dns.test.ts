@@ -7,13 +7,9 @@
 // asked, unknown names are NXDOMAIN at once). The keeper is given the same domain
 // so each `<agent-ip> <dns_name>` line also carries `<dns_name>.<domain>`: that
 // works for dotted names too, which `--expand-hosts` would leave unqualified.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusEmitter } from '../../src/agent/status/emitter.js';
 import { generateEd25519, type KeyPair } from '../../src/lib/keys.js';
@@ -21,39 +17,24 @@ import type { SessionMeta } from '../../src/protocol/session.js';
 import { makeEvent } from '../../src/protocol/status.js';
 import { checkDnsUnique } from '../../src/shell/dns/unique.js';
 import { startStatusServer, type StatusServer } from '../../src/shell/status/status-serve.js';
+import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { waitFor } from '../helpers/ssh.js';
 
-const run = promisify(execFile);
 const DOMAIN = 'conv.test';
 const AGENTS = { aaaa0002: '127.0.0.2', aaaa0003: '127.0.0.3' } as const;
 type AgentId = keyof typeof AGENTS;
 
 let dir: string;
-let dnsPort: number;
-let dnsmasq: ChildProcess | undefined;
+let dnsmasq: Dnsmasq | undefined;
 let status: StatusServer;
 const emitters = new Map<AgentId, StatusEmitter>();
 
 beforeAll(async () => {
-  await run('dnsmasq', ['--version']).catch((err: unknown) => {
-    throw new Error('e2e DNS tests need dnsmasq: `apt-get install -y dnsmasq-base`', { cause: err });
-  });
   dir = await mkdtemp(join(tmpdir(), 'dns-e2e-'));
   const hostsFile = join(dir, 'dnsmasq-hosts');
   const pidFile = join(dir, 'dnsmasq.pid');
   await writeFile(hostsFile, '');
-  dnsPort = await freePort();
-  dnsmasq = spawn('dnsmasq', [
-    '--keep-in-foreground', '--no-resolv', '--no-hosts', `--port=${dnsPort}`, '--listen-address=127.0.0.1',
-    '--bind-interfaces', `--addn-hosts=${hostsFile}`, `--domain=${DOMAIN}`, `--local=/${DOMAIN}/`,
-    `--pid-file=${pidFile}`, '--user=root', '--log-facility=-',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  dnsmasq.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  await waitFor(async () => {
-    if (dnsmasq?.exitCode !== null) throw new Error(`dnsmasq exited: ${stderr}`);
-    return dig(`probe.${DOMAIN}`).then(() => true, () => false);
-  }, 'dnsmasq to answer');
+  dnsmasq = await startDnsmasq({ hostsFile, pidFile, domain: DOMAIN });
 
   const shellHost = generateEd25519('shell');
   const keys = new Map<AgentId, KeyPair>((Object.keys(AGENTS) as AgentId[]).map((id) => [id, generateEd25519(id)]));
@@ -80,18 +61,14 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const e of emitters.values()) await e.close('test over');
   await status?.close();
-  if (dnsmasq && dnsmasq.exitCode === null) {
-    const exited = new Promise((resolve) => dnsmasq?.once('exit', resolve));
-    dnsmasq.kill('SIGTERM');
-    await exited;
-  }
+  await dnsmasq?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** `dig +short`; rejects when dnsmasq does not answer at all. */
 async function dig(name: string): Promise<string> {
-  const { stdout } = await run('dig', [`@127.0.0.1`, '-p', String(dnsPort), '+short', '+time=1', '+tries=1', name]);
-  return stdout.trim();
+  if (!dnsmasq) throw new Error('dnsmasq is not running');
+  return dnsmasq.dig(name);
 }
 
 const resolvesTo = (name: string, want: string) =>
@@ -132,24 +109,3 @@ describe('session DNS through dnsmasq', () => {
     expect(await dig(`www.${DOMAIN}`)).toBe('127.0.0.2');
   });
 });
-
-/** A port free for both UDP and TCP on 127.0.0.1 (dnsmasq binds both). */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createSocket('udp4');
-      s.once('error', reject);
-      s.bind(0, '127.0.0.1', () => {
-        const p = s.address().port;
-        s.close(() => resolve(p));
-      });
-    });
-    const tcpFree = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (tcpFree) return port;
-  }
-  throw new Error('no free port for dnsmasq');
-}
