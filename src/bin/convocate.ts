@@ -4,6 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import { runShell } from '../shell/cli/program.js';
 import { resolveShellConfig } from '../shell/config.js';
+import { VERSION } from '../protocol/version.js';
 import { openDirectory } from '../shell/open-directory.js';
 
 const io = {
@@ -35,9 +36,27 @@ const code = await runShell(process.argv.slice(2), {
         return (await buildAgent(resolveAgentConfig({}))).api;
       },
     }),
-  runTui: async () => {
-    io.stderr.write('convocate: the TUI is not built yet; use the commands listed by `convocate help`\n');
-    process.exitCode = 2;
+  runTui: async (directory) => {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      throw new Error('the TUI needs a terminal; for scripts see `convocate help`');
+    }
+    const [{ runTui }, { subscribeStatus }] = await Promise.all([
+      import('../shell/tui/run.js'),
+      import('../shell/status/subscribe.js'),
+    ]);
+    const { stateDir } = resolveShellConfig();
+    await runTui({
+      directory,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      version: VERSION,
+      // Status events from `convocate status-serve`, when one runs on this host.
+      subscribe: (onChange) =>
+        subscribeStatus(stateDir, (ev) => {
+          if (ev.type === 'agent.heartbeat') directory.noteHeartbeat(ev.agent_id, ev.timestamp);
+          else onChange();
+        }),
+    });
   },
   statusServe: async (flags) => {
     const { runStatusServe } = await import('../shell/status/run.js');

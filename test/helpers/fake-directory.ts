@@ -142,7 +142,14 @@ export class FakeSessionDirectory implements SessionDirectory {
       reachable: a.reachable !== false,
       version: a.version,
       error: a.reachable === false ? 'connect ECONNREFUSED' : undefined,
+      lastHeartbeat: this.heartbeats.get(a.id),
     }));
+  }
+
+  readonly heartbeats = new Map<string, string>();
+
+  noteHeartbeat(agentId: string, at: string): void {
+    this.heartbeats.set(agentId, at);
   }
 
   async resolve(id: string): Promise<Session> {

@@ -3,12 +3,12 @@
 import { ConvocateError, quote } from '../../protocol/errors.js';
 import type { Protocol, Session } from '../../protocol/session.js';
 import type { SessionDirectory } from '../client/router-types.js';
-import { relayTerminal, terminalSize, type TerminalIn, type TerminalOut } from '../terminal/relay.js';
+import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 import { formatTable, toJson } from './present.js';
 
 export interface CliIo {
-  stdin: TerminalIn;
-  stdout: TerminalOut;
+  stdin: TuiStdin;
+  stdout: TuiStdout;
   stderr: NodeJS.WritableStream;
   /** Ask a yes/no question on the terminal; undefined when there is no terminal. */
   confirm?: (question: string) => Promise<boolean>;
@@ -94,7 +94,7 @@ export async function attachCommand(dir: SessionDirectory, io: CliIo, id: string
   const s = await dir.resolve(id);
   const { cols, rows } = terminalSize(io.stdout);
   const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows);
-  await relayTerminal(handle, io.stdin, io.stdout);
+  await relay(handle, io.stdin, io.stdout);
 }
 
 function pickAgent(dir: SessionDirectory, wanted: string | undefined): string {

@@ -28,6 +28,8 @@ export interface SessionDirectory {
   /** Lists every agent in parallel; one slow or dead agent never stalls the others (per-agent timeout). */
   listAll(): Promise<MergedList>;
   health(): AgentHealth[];
+  /** Record a status heartbeat from an agent (shown in Settings). */
+  noteHeartbeat(agentId: string, at: string): void;
   /** Resolve a name or uuid prefix across agents; unknown or ambiguous IDs throw a ConvocateError. */
   resolve(id: string): Promise<Session>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeSessionDirectory } from '../../../test/helpers/fake-directory.js';
-import { relay, type TuiStdin, type TuiStdout } from './handoff.js';
+import { relay, type TuiStdin, type TuiStdout } from './relay.js';
 
 function terminal(cols = 80, rows = 24) {
   const stdin = new PassThrough();

@@ -10,7 +10,7 @@ import { initialState, type BuildInfo } from '../app/state.js';
 import type { SessionDirectory } from '../client/router-types.js';
 import { App } from '../ui/App.js';
 import { TuiController } from './controller.js';
-import { relay, terminalSize, type TuiStdin, type TuiStdout } from './handoff.js';
+import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 
 export interface RunTuiOptions {
   directory: SessionDirectory;
