@@ -143,7 +143,7 @@ export class HostsFileKeeper {
 
   private async writeIfChanged(): Promise<boolean> {
     const content = renderHosts(this.entries(), this.opts.domain);
-    this.written ??= await readFile(this.opts.path, 'utf8').catch(() => undefined);
+    this.written = await readFile(this.opts.path, 'utf8').catch(() => undefined);
     if (content === this.written) return false;
     await writeFileAtomic(this.opts.path, content, 0o644);
     this.written = content;
