@@ -34,8 +34,8 @@ export class LiveState {
   }
 
   async list(): Promise<ListResult> {
-    const [{ sessions, broken }, running] = await Promise.all([this.store.list(), this.runningSet()]);
-    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.has(m.uuid))));
+    const [{ sessions, broken, lockFiles }, running] = await Promise.all([this.store.list(), this.runningSet()]);
+    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.has(m.uuid), lockFiles.has(m.uuid))));
     live.sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
     return { sessions: live, broken };
   }
@@ -53,9 +53,9 @@ export class LiveState {
     return new Set(containers.filter((c) => c.running).map((c) => c.uuid));
   }
 
-  private async decorate(meta: SessionMeta, running: boolean): Promise<Session> {
+  private async decorate(meta: SessionMeta, running: boolean, mayBeLocked = true): Promise<Session> {
     const attached = running && ((this.relays.get(meta.uuid) ?? 0) > 0 || (await this.tmuxClients(meta.uuid)) > 0);
-    const locked = running ? false : (await this.store.locks.holder(meta.uuid)) !== undefined;
+    const locked = !running && mayBeLocked && (await this.store.locks.holder(meta.uuid)) !== undefined;
     return { ...meta, running, attached, state: sessionState({ running, attached, locked }) };
   }
 

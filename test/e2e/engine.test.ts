@@ -49,7 +49,7 @@ describe('session engine on real Docker', () => {
     expect(existsSync(join(agent.sessionsDir, s.uuid, 'session.json'))).toBe(true);
     const { sessions } = await agent.api.call('list', null);
     expect(sessions.map((x) => x.uuid)).toContain(s.uuid);
-    expect(await agent.engine.runtime.list()).toEqual([]);
+    expect((await agent.engine.runtime.list()).filter((c) => c.uuid === s.uuid)).toEqual([]);
     expect(agent.events.at(-1)).toMatchObject({ type: 'container.created', session_id: s.uuid });
   });
 

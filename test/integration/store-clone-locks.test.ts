@@ -95,7 +95,7 @@ describe('crash mid-write', () => {
     expect(await store.get(s.uuid)).toEqual(s);
     // The orphaned temp file is a dotfile in the home dir: list() is not confused by it.
     expect(await exists(tmp)).toBe(true);
-    expect(await store.list()).toEqual({ sessions: [s], broken: [] });
+    expect(await store.list()).toEqual({ sessions: [s], broken: [], lockFiles: new Set() });
   });
 });
 

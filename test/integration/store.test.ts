@@ -26,7 +26,7 @@ describe('SessionStore: create, list, get, update, touch, remove', () => {
     expect(text).toBe(`${JSON.stringify(s, null, 2)}\n`);
     expect((await stat(join(ctx.dir, s.uuid))).mode & 0o777).toBe(0o755);
     expect(await store.get(s.uuid)).toEqual(s);
-    expect(await store.list()).toEqual({ sessions: [s], broken: [] });
+    expect(await store.list()).toEqual({ sessions: [s], broken: [], lockFiles: new Set() });
   });
 
   it('defaults to no port, tcp and no DNS name', async () => {
@@ -226,7 +226,7 @@ describe('SessionStore: broken and foreign entries', () => {
     await writeFile(join(ctx.dir, `${s.uuid}.lock`), `${process.pid}\n`);
     await writeFile(join(ctx.dir, '.hidden'), 'x');
     await symlink(join(ctx.dir, s.uuid), join(ctx.dir, '11111111-2222-4333-8444-555555555555'));
-    expect(await store.list()).toEqual({ sessions: [s], broken: [] });
+    expect(await store.list()).toEqual({ sessions: [s], broken: [], lockFiles: new Set([s.uuid]) });
   });
 
   it('init sweeps staging dirs of dead processes only', async () => {

@@ -54,7 +54,11 @@ export interface SessionPatch {
 export interface SessionList {
   sessions: SessionMeta[];
   broken: BrokenSession[];
+  /** Sessions with a `<uuid>.lock` file present (held or stale): the only ones whose lock needs a look. */
+  lockFiles: Set<string>;
 }
+
+const LOCK_SUFFIX = '.lock';
 
 export class SessionStore {
   readonly dir: string;
@@ -90,7 +94,10 @@ export class SessionStore {
     // isDirectory() is false for symlinks: a planted link never becomes a session.
     const ids = entries.filter((e) => e.isDirectory() && isUuid(e.name)).map((e) => e.name);
     const results = await Promise.all(ids.map((id) => readSessionFile(join(this.dir, id), id)));
-    const out: SessionList = { sessions: [], broken: [] };
+    const lockFiles = new Set(
+      entries.filter((e) => e.isFile() && e.name.endsWith(LOCK_SUFFIX)).map((e) => e.name.slice(0, -LOCK_SUFFIX.length)),
+    );
+    const out: SessionList = { sessions: [], broken: [], lockFiles };
     results.forEach((r, i) => {
       if (r.ok) out.sessions.push(r.meta);
       else out.broken.push({ uuid: ids[i] ?? '', error: r.error });
