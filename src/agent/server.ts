@@ -37,6 +37,8 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
   const conns = new Set<Connection>();
   const server = new Server({ hostKeys: [opts.hostKey] }, (conn, info) => {
     conns.add(conn);
+    // Answers and keystroke echoes are small writes: Nagle would hold them for the peer's delayed ACK (~40 ms).
+    (conn as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true); // in ssh2, missing from its types
     const peer = `${info.ip}:${info.port}`;
     conn.on('error', (err: Error) => opts.log(`connection ${peer}: ${err.message}`));
     conn.on('close', () => conns.delete(conn));

@@ -102,6 +102,8 @@ export class SshAgentClient implements AgentClient {
       const client = new Client();
       let hostKeyMismatch = false;
       client.once('ready', () => {
+        // One connection carries many small request/answer exchanges: Nagle would stall them ~40 ms on the peer's delayed ACK.
+        client.setNoDelay(true);
         this.current = client;
         resolve(client);
       });
