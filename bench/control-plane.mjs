@@ -1,0 +1,248 @@
+// Control-plane figures for a real `convocate-agent serve` child process, side by
+// side with raw `docker exec` where there is one: RPC latency over one SSH
+// connection, `list` with many sessions, attach time to first frame, keystroke
+// echo through the relay, and the agent's memory.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { containerName } from '../dist/agent/runtime/container-runtime.js';
+import { generateEd25519 } from '../dist/lib/keys.js';
+import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
+import { fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
+
+const AGENT_BIN = fileURLToPath(new URL('../dist/bin/convocate-agent.js', import.meta.url));
+const PINGS = Number(process.env.BENCH_PINGS || 300);
+const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);
+const LISTS = Number(process.env.BENCH_LISTS || 40);
+const RSS_SESSIONS = 200;
+const ATTACHES = Number(process.env.BENCH_ATTACHES || 10);
+const KEYS = Number(process.env.BENCH_KEYS || 200);
+const DETACH = '\x02d';
+
+/** Resolve when `check(text)` holds on what `stream` sent since the call, or fail after `ms`. */
+function until(stream, check, ms, what) {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => done(new Error(`no ${what} within ${ms} ms`)), ms);
+    const onData = (b) => {
+      seen += b.toString('utf8');
+      if (check(seen)) done();
+    };
+    const onClose = () => done(new Error(`stream closed before ${what}`));
+    function done(err) {
+      clearTimeout(timer);
+      stream.removeListener('data', onData);
+      stream.removeListener('close', onClose);
+      if (err) reject(err);
+      else resolve(performance.now());
+    }
+    stream.on('data', onData);
+    stream.once('close', onClose);
+  });
+}
+
+/** Resolve once `stream` has been silent for `quietMs` (a redraw has finished), bounded by `ms`. */
+function quiet(stream, quietMs = 200, ms = 5_000) {
+  return new Promise((resolve) => {
+    let timer = setTimeout(finish, quietMs);
+    const cap = setTimeout(finish, ms);
+    const onData = () => {
+      clearTimeout(timer);
+      timer = setTimeout(finish, quietMs);
+    };
+    function finish() {
+      clearTimeout(timer);
+      clearTimeout(cap);
+      stream.removeListener('data', onData);
+      resolve();
+    }
+    stream.on('data', onData);
+  });
+}
+
+/** Screen text without escape sequences, so that a letter inside a CSI never counts as the echo. */
+const visible = (s) =>
+  s.replace(/\x1b\[[0-9;?<=>]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]/g, '');
+
+async function vmRss(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** `convocate-agent serve` on a free loopback port with temp dirs and a fresh shell key. */
+async function startAgent(root) {
+  const configDir = join(root, 'config');
+  await mkdir(configDir, { recursive: true });
+  const key = generateEd25519('bench-shell');
+  await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
+  const child = spawn(process.execPath, [
+    AGENT_BIN, 'serve', '--listen', '127.0.0.1:0', '--config-dir', configDir, '--sessions-dir', join(root, 'sessions'), '--image', image,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent did not start within 30 s:\n${log}`)), 30_000);
+    const onData = (b) => {
+      log += b.toString();
+      const m = /listening on [^\s]+:(\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code}:\n${log}`));
+    });
+  });
+  const agentId = (await readFile(join(configDir, 'agent-id'), 'utf8')).trim();
+  const hostKeyPub = (await readFile(join(configDir, 'host_key.pub'), 'utf8')).trim();
+  const client = new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub });
+  const stop = async () => {
+    await client.close();
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(hard);
+  };
+  return { child, agentId, client, stop };
+}
+
+/** Raw baseline: the docker CLI under script(1), so that it has the TTY it insists on. */
+function rawAttach(container) {
+  const child = spawn('script', ['-qfec', `docker exec -it -u convocate ${container} tmux -u attach-session -t claude`, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: { ...process.env, TERM: 'xterm-256color' },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    input: child.stdin,
+    output: child.stdout,
+    async detach() {
+      child.stdin.write(DETACH);
+      const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(hard);
+    },
+  };
+}
+
+async function relayAttach(client, id) {
+  const handle = await client.attach(id, 80, 24);
+  return {
+    input: handle.stream,
+    output: handle.stream,
+    async detach() {
+      handle.stream.write(DETACH);
+      const hard = setTimeout(() => handle.close(), 5_000);
+      await handle.done;
+      clearTimeout(hard);
+    },
+  };
+}
+
+/** Time from asking to attach to the first byte tmux draws. */
+async function attachToFirstByte(open) {
+  const t0 = performance.now();
+  const session = await open();
+  const t1 = await until(session.output, (s) => s.length > 0, 15_000, 'first frame');
+  await session.detach();
+  return t1 - t0;
+}
+
+/** Type letters at the shell prompt and time each echo; Ctrl-U now and then keeps the line short. */
+async function echoSamples(session, n) {
+  const out = [];
+  session.output.on('data', () => undefined); // keep the stream flowing between samples
+  session.input.write('\x15');
+  await quiet(session.output);
+  for (let i = 0; i < n; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    const echoed = until(session.output, (s) => visible(s).includes(ch), 2_000, `echo of ${ch}`);
+    const t0 = performance.now();
+    session.input.write(ch);
+    out.push((await echoed) - t0);
+    if (i % 26 === 25) {
+      session.input.write('\x15');
+      await quiet(session.output, 100);
+    }
+  }
+  session.input.write('\x15');
+  await quiet(session.output, 100);
+  return out;
+}
+
+async function main() {
+  const root = await mkdtemp(join(tmpdir(), 'convocate-bench-cp-'));
+  let agent;
+  try {
+    agent = await startAgent(root);
+    const { client, child } = agent;
+
+    for (let i = 0; i < 20; i++) await client.call('ping', null);
+    const pings = [];
+    for (let i = 0; i < PINGS; i++) pings.push((await timed(() => client.call('ping', null))).ms);
+    const rssIdle = await vmRss(child.pid);
+
+    for (let i = 0; i < RSS_SESSIONS; i++) await client.call('create', { name: `s${i}` });
+    await client.call('list', null);
+    const rss200 = await vmRss(child.pid);
+    for (let i = RSS_SESSIONS; i < LIST_SESSIONS; i++) await client.call('create', { name: `s${i}` });
+    for (let i = 0; i < 3; i++) await client.call('list', null);
+    const lists = [];
+    for (let i = 0; i < LISTS; i++) {
+      const t = await timed(() => client.call('list', null));
+      if (t.value.sessions.length !== LIST_SESSIONS) throw new Error(`list returned ${t.value.sessions.length} sessions`);
+      lists.push(t.ms);
+    }
+
+    const s = await client.call('create', { name: 'attach-bench' });
+    await client.call('restart', { id: s.uuid });
+    const container = containerName(s.uuid);
+    const ours = [];
+    const raw = [];
+    // One warm-up of each, then alternate so that both see the same machine conditions.
+    await attachToFirstByte(() => relayAttach(client, s.uuid));
+    await attachToFirstByte(async () => rawAttach(container));
+    for (let i = 0; i < ATTACHES; i++) {
+      ours.push(await attachToFirstByte(() => relayAttach(client, s.uuid)));
+      raw.push(await attachToFirstByte(async () => rawAttach(container)));
+    }
+
+    const echoOurs = [];
+    const echoRaw = [];
+    for (let round = 0; round < 2; round++) {
+      const relay = await relayAttach(client, s.uuid);
+      echoOurs.push(...(await echoSamples(relay, KEYS / 2)));
+      await relay.detach();
+      const direct = rawAttach(container);
+      await until(direct.output, (x) => x.length > 0, 15_000, 'first frame');
+      echoRaw.push(...(await echoSamples(direct, KEYS / 2)));
+      await direct.detach();
+    }
+
+    console.log(`convocate control plane, image ${image}, agent pid ${child.pid}`);
+    row(`ping, one SSH connection (p50/p95, n=${PINGS})`, fmt(pct(pings, 50)), fmt(pct(pings, 95)));
+    row(`list, ${LIST_SESSIONS} sessions (p50/p95; p50 <= 50 ms)`, fmt(pct(lists, 50)), fmt(pct(lists, 95)));
+    row(`attach -> 1st frame, relay (p50/p95, n=${ATTACHES})`, fmt(pct(ours, 50)), fmt(pct(ours, 95)));
+    row('attach -> 1st frame, raw docker exec', fmt(pct(raw, 50)), fmt(pct(raw, 95)));
+    row('attach ratio relay / raw (target <= 1.2)', (pct(ours, 50) / pct(raw, 50)).toFixed(3));
+    row(`key echo, relay (p50/p95, n=${echoOurs.length})`, fmt(pct(echoOurs, 50)), fmt(pct(echoOurs, 95)));
+    row('key echo, raw docker exec (p50/p95)', fmt(pct(echoRaw, 50)), fmt(pct(echoRaw, 95)));
+    row('key echo added, median (target <= 1 ms)', fmt(pct(echoOurs, 50) - pct(echoRaw, 50)));
+    row('agent RSS idle', mib(rssIdle));
+    row(`agent RSS, ${RSS_SESSIONS} sessions (metadata only)`, mib(rss200));
+  } finally {
+    await agent?.stop();
+    if (agent) await removeByLabel(`convocate.agent=${agent.agentId}`);
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();
