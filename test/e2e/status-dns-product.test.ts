@@ -200,12 +200,14 @@ describe('status-serve, agents and dnsmasq as processes', () => {
     await resolvesTo(`free-b.${DOMAIN}`, '127.0.0.3');
     await resolvesTo(`held.${DOMAIN}`, '127.0.0.2');
     await rpcOk(agentA, 'delete', { id: held.uuid });
+    await resolvesTo(`held.${DOMAIN}`, '');
   });
 
   it('the full resync repairs a hand-corrupted hosts file within the resync period', async () => {
     const hostsFile = join(stateDir, 'dnsmasq-hosts');
-    const good = await readFile(hostsFile, 'utf8');
-    expect(good).toContain(`127.0.0.3 free-b free-b.${DOMAIN}`);
+    // The one named session left is free-b on agent b.
+    const good = `127.0.0.3 free-b free-b.${DOMAIN}\n`;
+    expect(await readFile(hostsFile, 'utf8')).toBe(good);
     await writeFile(hostsFile, `127.0.0.9 evil evil.${DOMAIN}\n`);
     const t0 = Date.now();
     await waitFor('the hosts file to be repaired', async () =>
