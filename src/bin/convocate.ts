@@ -7,6 +7,10 @@ import { resolveShellConfig } from '../shell/config.js';
 import { VERSION } from '../protocol/version.js';
 import { openDirectory } from '../shell/open-directory.js';
 
+// React's development build renders several times slower; the TUI (React) is
+// imported dynamically below, after this line has run.
+process.env.NODE_ENV ??= 'production';
+
 const io = {
   stdin: process.stdin,
   stdout: process.stdout,

@@ -56,18 +56,18 @@ describe('title bar', () => {
   const input = { sessions: 3, unreachableAgents: 1, broken: 0, load: [0.123, 0.34, 0.5], now: new Date(2025, 0, 1, 9, 5, 7).getTime() };
   it('formats load and clock', () => {
     expect(formatLoad([0.123, 0.34, 0.5])).toBe('load 0.12 0.34 0.50');
-    expect(formatClock(input.now)).toBe('09:05:07');
+    expect(formatClock(input.now)).toBe('09:05');
   });
   it('is exactly the width, name left and clock right', () => {
     const t = titleText(input, 80);
     expect(t).toHaveLength(80);
     expect(t.startsWith('convocate')).toBe(true);
-    expect(t.endsWith('load 0.12 0.34 0.50  09:05:07')).toBe(true);
+    expect(t.endsWith('load 0.12 0.34 0.50  09:05')).toBe(true);
     expect(t).toContain('3 sessions · 1 agent unreachable');
   });
   it('drops the summary, then the load, when narrow', () => {
     expect(titleText(input, 45)).not.toContain('sessions');
-    expect(titleText(input, 45)).toContain('09:05:07');
+    expect(titleText(input, 45)).toContain('09:05');
     expect(titleText(input, 20)).toBe('convocate'.padEnd(20));
   });
 });

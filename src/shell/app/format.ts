@@ -64,9 +64,10 @@ export function formatLoad(load: readonly number[]): string {
   return `load ${[0, 1, 2].map((i) => (load[i] ?? 0).toFixed(2)).join(' ')}`;
 }
 
+/** HH:MM: with seconds the whole screen would be re-rendered every second for one changing digit. */
 export function formatClock(epochMs: number): string {
   const d = new Date(epochMs);
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return [d.getHours(), d.getMinutes()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
 export interface TitleInput {

@@ -186,3 +186,15 @@ describe('ticks and dialogs', () => {
     }
   });
 });
+
+describe('idle ticks', () => {
+  it('keep the same state object when neither the minute nor the load text changes', () => {
+    const base = reduce(baseState(), { type: 'tick', now: Date.UTC(2026, 0, 1, 9, 5, 1), load: [0.1, 0.2, 0.3] }).state;
+    const same = reduce(base, { type: 'tick', now: Date.UTC(2026, 0, 1, 9, 5, 59), load: [0.101, 0.2, 0.3] }).state;
+    expect(same).toBe(base);
+    const later = reduce(base, { type: 'tick', now: Date.UTC(2026, 0, 1, 9, 6, 0), load: [0.1, 0.2, 0.3] }).state;
+    expect(later).not.toBe(base);
+    const busier = reduce(base, { type: 'tick', now: Date.UTC(2026, 0, 1, 9, 5, 2), load: [0.5, 0.2, 0.3] }).state;
+    expect(busier).not.toBe(base);
+  });
+});

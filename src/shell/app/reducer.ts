@@ -1,5 +1,6 @@
 // The TUI's single transition function: (state, event) → state, plus at most
 // one intent for the main loop to carry out. No I/O, no React.
+import { formatClock, formatLoad } from './format.js';
 import type { AgentInfo } from '../client/agent-client.js';
 import type { AgentHealth, MergedList } from '../client/router-types.js';
 import { dialogKey } from './dialog-keys.js';
@@ -31,8 +32,12 @@ export function reduce(state: AppState, event: AppEvent): Transition {
       return onKey(state, event.key);
     case 'loaded':
       return { state: onLoaded(state, event.list, event.agents, event.health) };
-    case 'tick':
-      return { state: { ...state, now: event.now, load: toLoad(event.load) } };
+    case 'tick': {
+      const load = toLoad(event.load);
+      // The same state object means no redraw: idle ticks that change nothing visible cost nothing.
+      const unchanged = formatClock(event.now) === formatClock(state.now) && formatLoad(load) === formatLoad(state.load);
+      return { state: unchanged ? state : { ...state, now: event.now, load } };
+    }
     case 'busy':
       return { state: { ...state, message: undefined, mode: { screen: 'busy', label: event.label } } };
     case 'notice':

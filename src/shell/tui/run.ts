@@ -53,7 +53,15 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
   const mount = () => {
     // Clear the main screen too, so that quitting leaves no session output behind.
     stdout.write(CLEAR + ALT_SCREEN_ON + CLEAR);
-    ink = render(createElement(App, { store }), { stdin, stdout, exitOnCtrlC: false, patchConsole: false });
+    ink = render(createElement(App, { store }), {
+      stdin,
+      stdout,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      // Only changed lines are written: a clock tick costs one line, which matters over SSH.
+      incrementalRendering: true,
+      maxFps: 60,
+    });
   };
   const unmount = async () => {
     const current = ink;

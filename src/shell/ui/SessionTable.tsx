@@ -1,6 +1,7 @@
 // The session list: a header and the rows that fit, the selected one
 // highlighted; sessions of unreachable agents stay listed, greyed with `?`.
 import { Box, Text } from 'ink';
+import { memo, useMemo } from 'react';
 import type { Session } from '../../protocol/session.js';
 import { COLUMNS, fitColumns, formatRow, sessionCells, windowStart } from '../app/format.js';
 
@@ -14,11 +15,16 @@ export interface SessionTableProps {
   height: number;
 }
 
-export function SessionTable(props: SessionTableProps) {
-  const { sessions, width, height } = props;
-  const isDown = (s: Session) => s.agent_id !== undefined && props.unreachable.includes(s.agent_id);
-  const cells = sessions.map((s) => sessionCells(s, isDown(s)));
-  const widths = fitColumns(cells, width);
+// Memoised: the clock ticks every second, and the table must not be rebuilt for it.
+export const SessionTable = memo(function SessionTable(props: SessionTableProps) {
+  const { sessions, width, height, unreachable } = props;
+  const isDown = (s: Session) => s.agent_id !== undefined && unreachable.includes(s.agent_id);
+  // Cells and widths span every session (stable columns while scrolling) but only change with the list.
+  const cells = useMemo(
+    () => sessions.map((s) => sessionCells(s, s.agent_id !== undefined && unreachable.includes(s.agent_id))),
+    [sessions, unreachable],
+  );
+  const widths = useMemo(() => fitColumns(cells, width), [cells, width]);
   const bodyHeight = Math.max(0, height - 1);
   const selectedIndex = sessions.findIndex((s) => s.uuid === props.selected);
   const start = windowStart(sessions.length, Math.max(selectedIndex, 0), bodyHeight);
@@ -43,4 +49,4 @@ export function SessionTable(props: SessionTableProps) {
       })}
     </Box>
   );
-}
+});

@@ -1,0 +1,78 @@
+// A fleet of real `convocate-agent serve` processes on loopback for benchmarks,
+// each with its own temp dirs, pre-made sessions, and an SSH client for it.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SessionStore } from '../dist/agent/sessions/store.js';
+import { generateEd25519 } from '../dist/lib/keys.js';
+import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
+
+const AGENT_BIN = fileURLToPath(new URL('../dist/bin/convocate-agent.js', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startAgent(name, sessions = 0) {
+  const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
+  const configDir = join(root, 'config');
+  const sessionsDir = join(root, 'sessions');
+  await mkdir(configDir, { recursive: true });
+  const store = new SessionStore({ dir: sessionsDir });
+  await store.init();
+  for (let i = 0; i < sessions; i++) await store.create({ name: `${name}-${i}`, port: 0 });
+  const key = generateEd25519('bench');
+  await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [AGENT_BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`agent ${name} did not start: ${log}`)), 30_000);
+    child.stderr.on('data', (b) => {
+      log += b;
+      if (log.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`agent ${name} exited ${code}: ${log}`)));
+  });
+  const agentId = (await readFile(join(configDir, 'agent-id'), 'utf8')).trim();
+  const hostKeyPub = await readFile(join(configDir, 'host_key.pub'), 'utf8');
+  return {
+    agentId,
+    pid: child.pid,
+    client: () =>
+      new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub }),
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startAgents(count, sessionsEach) {
+  const agents = [];
+  for (let i = 0; i < count; i++) agents.push(await startAgent(`a${i}`, sessionsEach));
+  return {
+    agents,
+    clients: () => agents.map((a) => a.client()),
+    stop: () => Promise.all(agents.map((a) => a.stop())),
+  };
+}

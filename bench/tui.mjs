@@ -1,0 +1,96 @@
+// TUI figures on the real main loop (Ink) over a real agent: key press to
+// redrawn frame with 500 sessions, idle CPU over 60 s, RSS, and a full refresh
+// across 10 agents x 100 sessions over SSH.
+// React's production build, as the `convocate` binary uses (imports below are dynamic so this comes first).
+process.env.NODE_ENV ??= 'production';
+import { EventEmitter } from 'node:events';
+import { PassThrough, Writable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { benchAgent, fmt, mib, pct, row } from './lib.mjs';
+const { AgentDirectory } = await import('../dist/shell/client/directory.js');
+const { LocalAgentClient } = await import('../dist/shell/client/local-agent-client.js');
+const { runTui } = await import('../dist/shell/tui/run.js');
+import { startAgents } from './agents.mjs';
+
+const SESSIONS = Number(process.env.BENCH_TUI_SESSIONS || 500);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS || 60);
+
+/** A terminal the TUI can drive: raw-mode capable stdin, a sized stdout that records writes. */
+function fakeTerminal(cols = 120, rows = 40) {
+  const stdin = Object.assign(new PassThrough(), { isTTY: true, isRaw: false, setRawMode() { return this; }, ref() {}, unref() {} });
+  const frames = new EventEmitter();
+  const stdout = Object.assign(
+    new Writable({
+      write(chunk, _enc, cb) {
+        frames.emit('write', chunk);
+        cb();
+      },
+    }),
+    { isTTY: true, columns: cols, rows },
+  );
+  return { stdin, stdout, frames };
+}
+
+async function keyToFrame() {
+  const agent = await benchAgent('tui');
+  for (let i = 0; i < SESSIONS; i++) await agent.engine.store.create({ name: `s${i}`, port: 0 });
+  const dir = new AgentDirectory([new LocalAgentClient(agent.api)]);
+  const term = fakeTerminal();
+  const done = runTui({ directory: dir, stdin: term.stdin, stdout: term.stdout, version: 'bench' });
+  await new Promise((resolve) => {
+    const onWrite = (c) => {
+      if (String(c).includes(`s${SESSIONS - 1}`) || String(c).includes(`${SESSIONS} sessions`)) {
+        term.frames.off('write', onWrite);
+        resolve();
+      }
+    };
+    term.frames.on('write', onWrite);
+  });
+  const samples = [];
+  for (let i = 0; i < 200; i++) {
+    const key = i % 2 ? '\u001b[A' : '\u001b[B'; // down, up
+    const t0 = performance.now();
+    const framed = new Promise((resolve) => term.frames.once('write', resolve));
+    term.stdin.write(key);
+    await framed;
+    samples.push(performance.now() - t0);
+    // Ink throttles redraws; leave room so that every key gets its own frame.
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  row(`key press -> redrawn frame, ${SESSIONS} sessions, 120x40 (p50/p95, target <= 16 ms)`, fmt(pct(samples, 50)), fmt(pct(samples, 95)));
+
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const used = process.cpuUsage(cpu0);
+  const share = (used.user + used.system) / 1000 / (performance.now() - t0);
+  row(`TUI idle CPU over ${IDLE_SECONDS} s, ${SESSIONS} sessions (target <= 1 %)`, `${(share * 100).toFixed(2)} % of a core`);
+  row(`TUI + embedded agent RSS, ${SESSIONS} sessions`, mib(process.memoryUsage().rss));
+  term.stdin.write('q');
+  await done;
+  await dir.close();
+  await agent.cleanup();
+}
+
+async function fullRefresh() {
+  const fleet = await startAgents(10, 100);
+  try {
+    const dir = new AgentDirectory(fleet.clients());
+    await dir.listAll(); // connect once, as a running TUI would be
+    const samples = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      const { sessions } = await dir.listAll();
+      samples.push(performance.now() - t0);
+      if (sessions.length !== 1000) throw new Error(`expected 1000 sessions, got ${sessions.length}`);
+    }
+    row('full refresh, 10 agents x 100 sessions over SSH (p50/p95, target <= 150 ms)', fmt(pct(samples, 50)), fmt(pct(samples, 95)));
+    await dir.close();
+  } finally {
+    await fleet.stop();
+  }
+}
+
+console.log('# TUI benchmark');
+await keyToFrame();
+if (!process.env.BENCH_SKIP_FLEET) await fullRefresh();
