@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { containerName } from '../dist/agent/runtime/container-runtime.js';
+import { CONTAINER_USER, containerName, TMUX_SESSION } from '../dist/agent/runtime/container-runtime.js';
 import { generateEd25519 } from '../dist/lib/keys.js';
 import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
 import { fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
@@ -116,7 +116,7 @@ async function startAgent(root) {
 
 /** Raw baseline: the docker CLI under script(1), so that it has the TTY it insists on. */
 function rawAttach(container) {
-  const child = spawn('script', ['-qfec', `docker exec -it -u convocate ${container} tmux -u attach-session -t claude`, '/dev/null'], {
+  const child = spawn('script', ['-qfec', `docker exec -it -u ${CONTAINER_USER} ${container} tmux -u attach-session -t ${TMUX_SESSION}`, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'ignore'],
     env: { ...process.env, TERM: 'xterm-256color' },
   });
