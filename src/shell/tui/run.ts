@@ -58,8 +58,9 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
       stdout,
       exitOnCtrlC: false,
       patchConsole: false,
-      // Only changed lines are written: a clock tick costs one line, which matters over SSH.
-      incrementalRendering: true,
+      // Not incrementalRendering: Ink 6.8 then starts each repaint one line too
+      // low when the frame ends in a newline, as ours does (one row shorter than
+      // the terminal), leaving a stale title line on screen.
       maxFps: 60,
     });
   };
