@@ -196,7 +196,7 @@ describe('convocate TUI on the embedded local agent', () => {
       (s) => fits(s, 80) && /^\s+S\s+UUID\s+NAME\s+AGENT\s+PORT/m.test(s) && /Enter attach.*\n.*Q quit/.test(s),
       'a clean 80x24 frame',
     );
-    expect(screen.split('\n')[0]).toMatch(/^convocate\s.*\d\d:\d\d:\d\d\s*$/);
+    expect(screen.split('\n')[0]).toMatch(/^convocate\s.*\d\d:\d\d\s*$/);
     expect(rowOf(screen, 'alpha')).toBeDefined();
 
     await attachTo(pty, 'alpha');
