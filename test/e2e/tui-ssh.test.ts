@@ -2,6 +2,8 @@
 // loopback, over SSH: the scripting CLI across agents (agent stamps, --agent,
 // ids by name and uuid prefix, ambiguity across agents), then the TUI in a
 // real pty (agent picker, attach over SSH, and one agent dying mid-session).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/protocol/session.js';
 import { freePort, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
@@ -10,6 +12,7 @@ import { requireDocker, sessionImage } from '../helpers/docker.js';
 import { fits, lsJson, ptyEnv, rowOf, select, tuiCommand, waitForState } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
 
+const run = promisify(execFile);
 const JSON_KEYS = [
   'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
   'running', 'attached', 'agent_id', 'agent_host', 'state',
@@ -22,6 +25,14 @@ let agentB: AgentProcess;
 let pty: TuiPty | undefined;
 
 const hostOf = (a: AgentProcess) => `${a.host}:${a.port}`;
+
+/** The agent process's pid, found by its own temp config dir (unique to it). */
+async function pidOf(a: AgentProcess): Promise<number> {
+  const { stdout } = await run('pgrep', ['-f', '--', `--config-dir ${a.configDir}`]);
+  const pids = stdout.split('\n').filter(Boolean).map(Number);
+  expect(pids).toHaveLength(1);
+  return pids[0]!;
+}
 
 async function ok(...args: string[]): Promise<string> {
   const r = await runCli(args, ctx.env);
@@ -159,6 +170,28 @@ describe('the TUI over SSH to two agents', () => {
     await p.keys('C-b', 'd');
     await p.waitFor((s) => fits(s, 120), 'the menu again', 15_000);
     await waitForState(p, 'remote', 'R', 15_000);
+  });
+
+  it('a hung agent (SIGSTOP) does not freeze the TUI either, and it comes back after SIGCONT', async () => {
+    const p = pty!;
+    const pid = await pidOf(agentA);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await p.type('S');
+      await p.waitForText('│ Settings', 5_000);
+      // A reload gives up on a silent agent after its list timeout.
+      await p.waitForText(new RegExp(`${agentA.agentId}\\s+${hostOf(agentA)}.*unreachable`), 30_000);
+      await p.keys('Escape');
+      await p.waitFor((s) => rowOf(s, 'first')?.state === '?', 'first marked ?', 15_000);
+      await select(p, 'remote');
+      await p.keys('Enter');
+      await p.waitForText(PROMPT, 30_000);
+      await p.keys('C-b', 'd');
+      await p.waitFor((s) => fits(s, 120), 'the menu again', 15_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await p.waitFor((s) => rowOf(s, 'first')?.state === '-' && !s.includes('unreachable'), 'agent A back', 40_000);
   });
 
   it('a killed agent does not freeze the TUI: its sessions stay listed, marked, and the other agent still works', async () => {
