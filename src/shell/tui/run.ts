@@ -1,6 +1,7 @@
 // The TUI's main loop: mounts the Ink tree, ticks the clock, reloads the list
 // (every 15 s, on status events, after every action), carries out intents, and
 // suspends the screen while an attached session owns the terminal.
+import './interactive-env.js';
 import { render, type Instance } from 'ink';
 import { loadavg } from 'node:os';
 import { createElement } from 'react';
