@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { SessionStore } from '../dist/agent/sessions/store.js';
 import { generateEd25519 } from '../dist/lib/keys.js';
 import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
+import { image } from './lib.mjs';
 
 const AGENT_BIN = fileURLToPath(new URL('../dist/bin/convocate-agent.js', import.meta.url));
 
@@ -34,7 +35,8 @@ export async function startAgent(name, sessions = 0) {
   const key = generateEd25519('bench');
   await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
   const port = await freePort();
-  const child = spawn(process.execPath, [AGENT_BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir], {
+  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, '--image', image];
+  const child = spawn(process.execPath, [AGENT_BIN, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -57,10 +59,12 @@ export async function startAgent(name, sessions = 0) {
     client: () =>
       new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub }),
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
+        const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
+        clearTimeout(hard);
       }
       await rm(root, { recursive: true, force: true });
     },

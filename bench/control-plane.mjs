@@ -3,17 +3,12 @@
 // connection, `list` with many sessions, attach time to first frame, keystroke
 // echo through the relay, and the agent's memory.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { CONTAINER_USER, containerName, TMUX_SESSION } from '../dist/agent/runtime/container-runtime.js';
-import { generateEd25519 } from '../dist/lib/keys.js';
-import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
+import { startAgent } from './agents.mjs';
 import { fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
 
-const AGENT_BIN = fileURLToPath(new URL('../dist/bin/convocate-agent.js', import.meta.url));
 const PINGS = Number(process.env.BENCH_PINGS || 300);
 const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);
 const LISTS = Number(process.env.BENCH_LISTS || 40);
@@ -70,48 +65,6 @@ const visible = (s) =>
 async function vmRss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
-}
-
-/** `convocate-agent serve` on a free loopback port with temp dirs and a fresh shell key. */
-async function startAgent(root) {
-  const configDir = join(root, 'config');
-  await mkdir(configDir, { recursive: true });
-  const key = generateEd25519('bench-shell');
-  await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
-  const child = spawn(process.execPath, [
-    AGENT_BIN, 'serve', '--listen', '127.0.0.1:0', '--config-dir', configDir, '--sessions-dir', join(root, 'sessions'), '--image', image,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start within 30 s:\n${log}`)), 30_000);
-    const onData = (b) => {
-      log += b.toString();
-      const m = /listening on [^\s]+:(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited with ${code}:\n${log}`));
-    });
-  });
-  const agentId = (await readFile(join(configDir, 'agent-id'), 'utf8')).trim();
-  const hostKeyPub = (await readFile(join(configDir, 'host_key.pub'), 'utf8')).trim();
-  const client = new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub });
-  const stop = async () => {
-    await client.close();
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(hard);
-  };
-  return { child, agentId, client, stop };
 }
 
 /** Raw baseline: the docker CLI under script(1), so that it has the TTY it insists on. */
@@ -179,11 +132,12 @@ async function echoSamples(session, n) {
 }
 
 async function main() {
-  const root = await mkdtemp(join(tmpdir(), 'convocate-bench-cp-'));
   let agent;
+  let client;
   try {
-    agent = await startAgent(root);
-    const { client, child } = agent;
+    agent = await startAgent('cp');
+    client = agent.client();
+    const child = { pid: agent.pid };
 
     for (let i = 0; i < 20; i++) await client.call('ping', null);
     const pings = [];
@@ -239,9 +193,9 @@ async function main() {
     row('agent RSS idle', mib(rssIdle));
     row(`agent RSS, ${RSS_SESSIONS} sessions (metadata only)`, mib(rss200));
   } finally {
-    await agent?.stop();
+    await client?.close();
     if (agent) await removeByLabel(`convocate.agent=${agent.agentId}`);
-    await rm(root, { recursive: true, force: true });
+    await agent?.stop();
   }
 }
 
