@@ -10,7 +10,7 @@ import { benchAgent, fmt, mib, pct, row } from './lib.mjs';
 const { AgentDirectory } = await import('../dist/shell/client/directory.js');
 const { LocalAgentClient } = await import('../dist/shell/client/local-agent-client.js');
 const { runTui } = await import('../dist/shell/tui/run.js');
-import { startAgents } from './agents.mjs';
+import { startAgent, startAgents } from './agents.mjs';
 
 const SESSIONS = Number(process.env.BENCH_TUI_SESSIONS || 500);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS || 60);
@@ -31,24 +31,26 @@ function fakeTerminal(cols = 120, rows = 40) {
   return { stdin, stdout, frames };
 }
 
-async function keyToFrame() {
-  const agent = await benchAgent('tui');
-  for (let i = 0; i < SESSIONS; i++) await agent.engine.store.create({ name: `s${i}`, port: 0 });
-  const dir = new AgentDirectory([new LocalAgentClient(agent.api)]);
+/** Runs the TUI on a fake terminal until its first full frame shows every session. */
+async function startTui(directory) {
   const term = fakeTerminal();
-  const done = runTui({ directory: dir, stdin: term.stdin, stdout: term.stdout, version: 'bench' });
+  const done = runTui({ directory, stdin: term.stdin, stdout: term.stdout, version: 'bench' });
   await new Promise((resolve) => {
     const onWrite = (c) => {
-      if (String(c).includes(`s${SESSIONS - 1}`) || String(c).includes(`${SESSIONS} sessions`)) {
+      if (String(c).includes(`${SESSIONS} sessions`)) {
         term.frames.off('write', onWrite);
         resolve();
       }
     };
     term.frames.on('write', onWrite);
   });
+  return { term, quit: () => (term.stdin.write('q'), done) };
+}
+
+async function keyToFrame(term) {
   const samples = [];
   for (let i = 0; i < 200; i++) {
-    const key = i % 2 ? '\u001b[A' : '\u001b[B'; // down, up
+    const key = i % 2 ? '\u001b[A' : '\u001b[B'; // up, down
     const t0 = performance.now();
     const framed = new Promise((resolve) => term.frames.once('write', resolve));
     term.stdin.write(key);
@@ -57,19 +59,47 @@ async function keyToFrame() {
     // Ink throttles redraws; leave room so that every key gets its own frame.
     await new Promise((r) => setTimeout(r, 40));
   }
-  row(`key press -> redrawn frame, ${SESSIONS} sessions, 120x40 (p50/p95, target <= 16 ms)`, fmt(pct(samples, 50)), fmt(pct(samples, 95)));
+  return samples;
+}
 
+async function idleShare() {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const used = process.cpuUsage(cpu0);
-  const share = (used.user + used.system) / 1000 / (performance.now() - t0);
-  row(`TUI idle CPU over ${IDLE_SECONDS} s, ${SESSIONS} sessions (target <= 1 %)`, `${(share * 100).toFixed(2)} % of a core`);
-  row(`TUI + embedded agent RSS, ${SESSIONS} sessions`, mib(process.memoryUsage().rss));
-  term.stdin.write('q');
-  await done;
-  await dir.close();
-  await agent.cleanup();
+  return ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
+}
+
+/** The operator's TUI with its sessions on an agent over SSH: the TUI process alone is measured. */
+async function overSsh() {
+  const agent = await startAgent('tui', SESSIONS);
+  const dir = new AgentDirectory([agent.client()]);
+  try {
+    const tui = await startTui(dir);
+    const samples = await keyToFrame(tui.term);
+    row(`key press -> redrawn frame, ${SESSIONS} sessions, 120x40 (p50/p95, target <= 16 ms)`, fmt(pct(samples, 50)), fmt(pct(samples, 95)));
+    row(`TUI idle CPU over ${IDLE_SECONDS} s, ${SESSIONS} sessions on an SSH agent (target <= 1 %)`, `${(await idleShare()).toFixed(2)} % of a core`);
+    row(`TUI RSS, ${SESSIONS} sessions on an SSH agent`, mib(process.memoryUsage().rss));
+    await tui.quit();
+  } finally {
+    await dir.close();
+    await agent.stop();
+  }
+}
+
+/** The newcomer's setup: the same TUI with the embedded local agent in its process. */
+async function embedded() {
+  const agent = await benchAgent('tui');
+  for (let i = 0; i < SESSIONS; i++) await agent.engine.store.create({ name: `s${i}`, port: 0 });
+  const dir = new AgentDirectory([new LocalAgentClient(agent.api)]);
+  try {
+    const tui = await startTui(dir);
+    row(`TUI + embedded agent idle CPU over ${IDLE_SECONDS} s, ${SESSIONS} sessions`, `${(await idleShare()).toFixed(2)} % of a core`);
+    await tui.quit();
+  } finally {
+    await dir.close();
+    await agent.cleanup();
+  }
 }
 
 async function fullRefresh() {
@@ -92,5 +122,6 @@ async function fullRefresh() {
 }
 
 console.log('# TUI benchmark');
-await keyToFrame();
+await overSsh();
+await embedded();
 if (!process.env.BENCH_SKIP_FLEET) await fullRefresh();
