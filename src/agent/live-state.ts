@@ -3,7 +3,8 @@
 // the agent's own open relays plus the client count that tmux hooks inside
 // the container keep in `~/.convocate-clients` (so attaches made by another
 // process on this host count too).
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListResult } from '../protocol/ops.js';
 import { sessionState, type Session, type SessionMeta } from '../protocol/session.js';
@@ -11,6 +12,8 @@ import type { ContainerRuntime } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
 
 export const CLIENTS_FILE = '.convocate-clients';
+/** A client count is a few digits; nothing past this is ever read. */
+const CLIENTS_MAX_BYTES = 32;
 
 export class LiveState {
   private readonly relays = new Map<string, number>();
@@ -59,13 +62,27 @@ export class LiveState {
     return { ...meta, running, attached, state: sessionState({ running, attached, locked }) };
   }
 
+  /**
+   * The file lives in the home dir the container writes, so it may be a symlink
+   * (to /dev/zero, a secret), a FIFO (open would block a thread for good) or a
+   * device node: only a regular file is opened, without following links or
+   * blocking, and only its first bytes are read.
+   */
   private async tmuxClients(uuid: string): Promise<number> {
+    const path = join(this.store.homeDir(uuid), CLIENTS_FILE);
+    let fh;
     try {
-      const text = await readFile(join(this.store.homeDir(uuid), CLIENTS_FILE), 'utf8');
-      const n = Number.parseInt(text.trim(), 10);
+      if (!(await lstat(path)).isFile()) return 0;
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      if (!(await fh.stat()).isFile()) return 0;
+      const buf = Buffer.alloc(CLIENTS_MAX_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      const n = Number.parseInt(buf.subarray(0, bytesRead).toString('utf8').trim(), 10);
       return Number.isFinite(n) ? n : 0;
     } catch {
       return 0;
+    } finally {
+      await fh?.close().catch(() => undefined);
     }
   }
 }
