@@ -219,6 +219,24 @@ describe('SessionStore: broken and foreign entries', () => {
     expect((await caught(store.get(b.uuid))).code).toBe('internal');
   });
 
+  it('reports a name or DNS name the container wrote that the agent would refuse, without control characters', async () => {
+    const store = await newStore();
+    const a = await store.create({ name: 'a' });
+    const b = await store.create({ name: 'b' });
+    const c = await store.create({ name: 'c' });
+    await writeFile(join(ctx.dir, a.uuid, 'session.json'), JSON.stringify({ ...a, name: '\x1b]0;pwned\x07' }));
+    await writeFile(join(ctx.dir, b.uuid, 'session.json'), JSON.stringify({ ...b, dns_name: 'x\n10.0.0.1 bank.example' }));
+    await writeFile(join(ctx.dir, c.uuid, 'session.json'), '{"name": \x1b[31m}');
+    const { sessions, broken } = await store.list();
+    expect(sessions).toEqual([]);
+    const byId = new Map(broken.map((x) => [x.uuid, x.error]));
+    expect(byId.get(a.uuid)).toBe('session.json: field "name" must be 1-64 letters, digits, "-" or "_"');
+    expect(byId.get(b.uuid)).toBe('session.json: field "dns_name" must be empty or a lowercase DNS name');
+    expect(byId.get(c.uuid)).toMatch(/^session\.json is not valid JSON: /);
+    // eslint-disable-next-line no-control-regex
+    for (const error of byId.values()) expect(error).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
   it('ignores non-UUID entries, lock files, dotfiles and symlinked dirs', async () => {
     const store = await newStore();
     const s = await store.create({ name: 'a' });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { PROTOCOLS } from '../../protocol/session.js';
 import type { SessionMeta } from '../../protocol/session.js';
+import { validateDnsName, validateName } from './validation.js';
 
 export const SESSION_FILE = 'session.json';
 const MAX_BYTES = 64 * 1024;
@@ -49,14 +50,21 @@ export function parseSessionMeta(text: string, uuid: string): SessionMeta {
   const o = raw as Record<string, unknown>;
   const bad = (field: string, want: string) => new Error(`${SESSION_FILE}: field "${field}" must be ${want}`);
   if (o.uuid !== uuid) throw bad('uuid', `the directory name ${uuid}`);
-  if (typeof o.name !== 'string' || o.name === '') throw bad('name', 'a non-empty string');
+  // The container can rewrite this file: a name or DNS name the agent would
+  // never have accepted (escape sequences for the operator's terminal, a
+  // newline for the hosts file) makes the file broken, not believed.
+  if (typeof o.name !== 'string' || !passes(validateName, o.name)) {
+    throw bad('name', '1-64 letters, digits, "-" or "_"');
+  }
   const port = o.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw bad('port', 'an integer 0-65535');
   }
   const protocol = PROTOCOLS.find((p) => p === o.protocol);
   if (!protocol) throw bad('protocol', '"tcp" or "udp"');
-  if (typeof o.dns_name !== 'string') throw bad('dns_name', 'a string');
+  if (typeof o.dns_name !== 'string' || !passes(validateDnsName, o.dns_name)) {
+    throw bad('dns_name', 'empty or a lowercase DNS name');
+  }
   for (const f of ['created_at', 'last_accessed'] as const) {
     const v = o[f];
     if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw bad(f, 'an RFC 3339 timestamp');
@@ -98,8 +106,20 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
+function passes(check: (value: string) => unknown, value: string): boolean {
+  try {
+    check(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON.parse quotes the text it choked on: control characters from the file must not reach a terminal. */
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ELOOP') return `${SESSION_FILE} is a symlink`;
-  return err instanceof Error ? err.message : String(err);
+  const text = err instanceof Error ? err.message : String(err);
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
