@@ -22,9 +22,7 @@ function attachCommand(cols: number, rows: number): string[] {
 export async function attachSession(engine: SessionEngine, header: AttachHeader): Promise<AttachHandle> {
   assertUuid(header.id);
   const meta = await engine.store.get(header.id);
-  if (!(await engine.live.isRunning(meta.uuid))) {
-    await engine.store.locks.withLock(meta.uuid, () => engine.start(meta));
-  }
+  await engine.ensureRunning(meta);
   await touchQuietly(engine, meta.uuid);
 
   const pty = await engine.runtime.execPty(meta.uuid, attachCommand(header.cols, header.rows), {

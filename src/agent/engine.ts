@@ -30,6 +30,8 @@ export class SessionEngine {
   readonly agentId: string;
   readonly live: LiveState;
   private settings: EngineSettings;
+  /** Starts in flight, so that concurrent attaches share one instead of failing on each other's lock. */
+  private readonly starting = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
@@ -119,7 +121,11 @@ export class SessionEngine {
     assertUuid(id);
     const meta = await this.opts.store.get(id);
     if (await this.live.isRunning(id)) throw errors.alreadyRunning();
-    await this.opts.store.locks.withLock(id, () => this.start(meta));
+    await this.opts.store.locks.withLock(id, async () => {
+      // Again under the lock: a start that finished meanwhile must not be replaced.
+      if (await this.live.isRunning(id)) throw errors.alreadyRunning();
+      await this.start(meta);
+    });
     return this.live.one(meta);
   }
 
@@ -162,6 +168,24 @@ export class SessionEngine {
     await this.opts.settingsStore.save(next);
     this.settings = next;
     return this.settingsView();
+  }
+
+  /**
+   * Start the container unless it already runs. Callers arriving while a start
+   * is in flight wait for that one; the running check is repeated under the
+   * lock, because a second `run` would remove the container the first started.
+   */
+  ensureRunning(meta: SessionMeta): Promise<void> {
+    const pending = this.starting.get(meta.uuid);
+    if (pending) return pending;
+    const start = (async () => {
+      if (await this.live.isRunning(meta.uuid)) return;
+      await this.opts.store.locks.withLock(meta.uuid, async () => {
+        if (!(await this.live.isRunning(meta.uuid))) await this.start(meta);
+      });
+    })().finally(() => this.starting.delete(meta.uuid));
+    this.starting.set(meta.uuid, start);
+    return start;
   }
 
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
