@@ -22,12 +22,18 @@ export function serveAttachChannel(channel: ServerChannel, api: AgentApi, opts: 
   let handle: AttachHandle | undefined;
   let pendingSize: { cols: number; rows: number } | undefined;
   let closed = false;
+  let failed = false;
 
   const fail = (err: unknown) => {
-    if (closed || !channel.writable) return;
-    channel.write(encodeError(err));
-    channel.exit(1);
-    channel.end();
+    if (closed || failed) return;
+    failed = true;
+    if (channel.writable) {
+      channel.write(encodeError(err));
+      channel.exit(1);
+      channel.end();
+    } else {
+      channel.close();
+    }
   };
 
   const timer = setTimeout(() => {
@@ -44,6 +50,8 @@ export function serveAttachChannel(channel: ServerChannel, api: AgentApi, opts: 
   readHeader(channel).then(
     async ({ line, rest }) => {
       clearTimeout(timer);
+      // A header that arrives after the timeout answered must not start anything.
+      if (failed || closed) return;
       const header = decodeAttachHeader(line);
       const h = await api.attach(header);
       if (closed) return h.close();
@@ -89,7 +97,12 @@ function relay(channel: ServerChannel, handle: AttachHandle, rest: Buffer, log: 
   channel.resume();
 }
 
+/** The same bounds as the attach header's: nothing absurd reaches Docker. */
+const MAX_DIM = 10_000;
+
 function resize(handle: AttachHandle, cols: number, rows: number, log: (msg: string) => void): void {
+  const ok = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_DIM;
+  if (!ok(cols) || !ok(rows)) return log(`ignored window-change to ${cols}x${rows}`);
   handle.resize(cols, rows).catch((err: unknown) => log(`resize failed: ${(err as Error).message}`));
 }
 

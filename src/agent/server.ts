@@ -23,6 +23,8 @@ export interface AgentServerOptions {
   /** An rpc channel without a complete request line is answered with a timeout error after this. */
   rpcTimeoutMs?: number;
   attachHeaderTimeoutMs?: number;
+  /** A connection not authenticated by then is dropped (default 30 s). */
+  authGraceMs?: number;
 }
 
 export interface AgentServer {
@@ -42,7 +44,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
     const peer = `${info.ip}:${info.port}`;
     conn.on('error', (err: Error) => opts.log(`connection ${peer}: ${err.message}`));
     conn.on('close', () => conns.delete(conn));
-    requireEd25519PublicKey(conn, opts.authorizedKeysPath, opts.log, peer);
+    requireEd25519PublicKey(conn, opts.authorizedKeysPath, opts.log, peer, opts.authGraceMs);
     conn.on('ready', () => serveConnection(conn, opts));
   });
   server.on('error', (err: Error) => opts.log(`agent server: ${err.message}`));

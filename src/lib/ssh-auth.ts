@@ -7,14 +7,25 @@ import { ED25519, fingerprint, readAuthorizedKeys } from './keys.js';
 
 /** Past this many failed attempts on one connection the peer is cut off. */
 const MAX_FAILED_ATTEMPTS = 6;
+/** Like sshd's LoginGraceTime: a peer that has not authenticated by then is dropped. */
+export const AUTH_GRACE_MS = 30_000;
 
 export function requireEd25519PublicKey(
   conn: Connection,
   authorizedKeysPath: string,
   log: (msg: string) => void,
   peer: string,
+  graceMs = AUTH_GRACE_MS,
 ): void {
   let failures = 0;
+  let nones = 0;
+  const grace = setTimeout(() => {
+    log(`auth grace time over for ${peer}`);
+    conn.end();
+  }, graceMs);
+  grace.unref();
+  conn.once('ready', () => clearTimeout(grace));
+  conn.once('close', () => clearTimeout(grace));
   const refuse = (ctx: AuthContext, why?: string) => {
     if (why) log(`auth refused for ${peer}: ${why}`);
     ctx.reject(['publickey']);
@@ -22,7 +33,7 @@ export function requireEd25519PublicKey(
   };
   conn.on('authentication', (ctx) => {
     // Clients open with `none` to learn the methods; like sshd, that is not a failed try.
-    if (ctx.method === 'none') return ctx.reject(['publickey']);
+    if (ctx.method === 'none') return ++nones === 1 ? ctx.reject(['publickey']) : refuse(ctx);
     if (ctx.method !== 'publickey') return refuse(ctx);
     if (ctx.key.algo !== ED25519) return refuse(ctx, `key type ${ctx.key.algo} not accepted`);
     readAuthorizedKeys(authorizedKeysPath).then(

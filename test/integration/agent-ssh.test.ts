@@ -1,6 +1,7 @@
 // The agent's SSH server on loopback with a fake API, driven by ssh2's client
 // and by OpenSSH: round trips, every refusal SPEC §4 lists, and hostile input.
 import { spawn } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -131,8 +132,12 @@ describe('attach', () => {
     ch.write(`${JSON.stringify({ id })}\n`);
     ch.write('ping-bytes');
     await waitFor(() => out === 'ping-bytes', 'echo over ssh2');
+    // Absurd sizes never reach the container runtime; a sane one after them does.
+    expect(sendWindowChange(ch, 0, 43)).toBe(true);
+    expect(sendWindowChange(ch, 132, 1_000_000)).toBe(true);
     expect(sendWindowChange(ch, 132, 43)).toBe(true);
     await waitFor(() => api.resizes.some((r) => r.id === id && r.cols === 132 && r.rows === 43), 'resize');
+    expect(api.resizes.filter((r) => r.id === id)).toEqual([{ id, cols: 132, rows: 43 }]);
     const closedBefore = api.closedAttaches;
     ch.close();
     await waitFor(() => api.closedAttaches > closedBefore, 'handle.close() after the client left');
@@ -209,6 +214,34 @@ describe('channel refusals', () => {
       expect((await rpc('{"op":"ping"}\n', c)).ok).toBe(true);
     } finally {
       c.end();
+    }
+  });
+});
+
+describe('auth grace time', () => {
+  it('drops a peer that never authenticates, and keeps serving others', async () => {
+    const graceLogs: string[] = [];
+    const host = generateEd25519('grace-host');
+    const strict = await startAgentServer({
+      api,
+      hostKey: host.private,
+      authorizedKeysPath: join(dir, 'authorized_keys'),
+      listen: { host: '127.0.0.1', port: 0 },
+      log: (m) => graceLogs.push(m),
+      authGraceMs: 500,
+    });
+    try {
+      const sock = netConnect(strict.port, '127.0.0.1');
+      sock.on('data', () => undefined);
+      sock.write('SSH-2.0-idle_peer\r\n');
+      const closedAt = await new Promise<number>((resolve) => sock.once('close', () => resolve(Date.now())));
+      expect(closedAt).toBeGreaterThan(0);
+      expect(graceLogs.some((l) => /auth grace time over/.test(l))).toBe(true);
+      const c = await connect(strict.port, { privateKey: good.private });
+      expect((await roundTrip(c, RPC_SUBSYSTEM, '{"op":"ping"}\n')).out).toMatch(/"ok":true/);
+      c.end();
+    } finally {
+      await strict.close();
     }
   });
 });
