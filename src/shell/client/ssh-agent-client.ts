@@ -29,6 +29,17 @@ export interface SshAgentTarget {
   username?: string;
 }
 
+/** How long an op may take before the caller is told: a kill waits out the 10 s grace, a clone copies a whole home. */
+export const OP_TIMEOUT_MS: Partial<Record<OpName, number>> = {
+  create: 30_000,
+  edit: 30_000,
+  background: 30_000,
+  override: 30_000,
+  kill: 60_000,
+  restart: 60_000,
+  delete: 60_000,
+  clone: 600_000,
+};
 const DEFAULT_RPC_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -48,12 +59,20 @@ export class SshAgentClient implements AgentClient {
   }
 
   async call<O extends OpName>(op: O, params: OpParams<O>, opts?: { timeoutMs?: number }): Promise<OpResult<O>> {
-    const timeoutMs = opts?.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    const timeoutMs = opts?.timeoutMs ?? OP_TIMEOUT_MS[op] ?? DEFAULT_RPC_TIMEOUT_MS;
     const client = await this.connection();
-    const channel = await openSubsystem(client, RPC_SUBSYSTEM);
+    const channel = await openSubsystem(client, RPC_SUBSYSTEM).catch((err: unknown) => {
+      throw this.unreachable(err);
+    });
     const line = await readOneLine(channel, timeoutMs, () => {
       channel.end(encodeRequest(op, params));
     }).catch((err: unknown) => {
+      if (err instanceof RpcTimeout) {
+        throw new ConvocateError(
+          'unavailable',
+          `agent ${this.info.id} did not answer ${op} within ${Math.round(timeoutMs / 1000)} s (it may still finish it)`,
+        );
+      }
       throw this.unreachable(err);
     });
     return decodeResponse<O>(line);
@@ -144,6 +163,8 @@ export class SshAgentClient implements AgentClient {
   }
 }
 
+class RpcTimeout extends Error {}
+
 function openSubsystem(client: Client, name: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     client.subsys(name, (err, channel) => (err ? reject(err) : resolve(channel)));
@@ -155,7 +176,7 @@ function readOneLine(channel: ClientChannel, timeoutMs: number, start: () => voi
     const splitter = new LineSplitter(MAX_LINE_BYTES);
     const timer = setTimeout(() => {
       channel.destroy();
-      reject(new Error(`no answer within ${timeoutMs} ms`));
+      reject(new RpcTimeout());
     }, timeoutMs);
     const finish = (fn: () => void) => {
       clearTimeout(timer);
