@@ -18,6 +18,8 @@ describe('SessionStore: create, list, get, update, touch, remove', () => {
     const t0 = new Date('2025-01-02T03:04:05.000Z');
     const store = await newStore({ now: () => t0 });
     const s = await store.create({ name: 'web', port: 8080, protocol: 'tcp', dns_name: 'web.dev' });
+    // Only the agent may walk the sessions dir: homes can hold whatever root in a container made.
+    expect((await stat(ctx.dir)).mode & 0o777).toBe(0o700);
     expect(s).toEqual({
       uuid: s.uuid, name: 'web', port: 8080, protocol: 'tcp', dns_name: 'web.dev',
       created_at: '2025-01-02T03:04:05.000Z', last_accessed: '2025-01-02T03:04:05.000Z',

@@ -69,6 +69,8 @@ export class DockerRuntime implements ContainerRuntime {
           PortBindings: publish ? { [portKey]: [{ HostPort: String(spec.port) }] } : undefined,
           Dns: spec.dnsServer ? [spec.dnsServer] : undefined,
           CgroupParent: spec.cgroupParent || undefined,
+          // The session has sudo and its home is a host directory: no device nodes planted there.
+          CapDrop: ['MKNOD'],
         },
       });
     } catch (err) {

@@ -77,7 +77,10 @@ export class SessionStore {
 
   /** Create the sessions dir and sweep staging dirs left by a process that died mid-way. */
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // Sessions have root inside their containers, so their homes may hold setuid
+    // files: other users of the host must not reach them.
+    await chmod(this.dir, 0o700);
     for (const name of await readdir(this.dir)) {
       const m = STAGING_RE.exec(name);
       if (m && !isPidAlive(Number(m[1]))) await rm(join(this.dir, name), { recursive: true, force: true });
