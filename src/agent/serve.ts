@@ -46,7 +46,9 @@ export async function runServe(config: AgentConfig, deps: ServeDeps): Promise<Ru
   const server = await startAgentServer({ api, hostKey: hostKey.private, authorizedKeysPath: config.authKeys, listen: config.listen, log });
   log(`agent ${agentId} ${VERSION} listening on ${config.listen.host}:${server.port}, host key ${fingerprint(parsePrivateKey(hostKey.private))}`);
   emitter?.start();
-  emit(makeEvent('agent.started', agentId, { version: VERSION, image_tag: config.image }));
+  // The image in force may come from a saved `settings-set`, not the flag.
+  const imageTag = await api.call('settings-get', null).then((s) => s.image, () => config.image);
+  emit(makeEvent('agent.started', agentId, { version: VERSION, image_tag: imageTag }));
 
   let stopping: Promise<void> | undefined;
   const stop = (reason: string): Promise<void> => {
