@@ -16,6 +16,8 @@ export function requireEd25519PublicKey(
   log: (msg: string) => void,
   peer: string,
   graceMs = AUTH_GRACE_MS,
+  /** Told which authorized key the peer proved it holds. */
+  onAccepted?: (key: Buffer) => void,
 ): void {
   let failures = 0;
   let nones = 0;
@@ -45,6 +47,7 @@ export function requireEd25519PublicKey(
           if (!ctx.blob || !match.parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {
             return refuse(ctx, `bad signature for ${fingerprint(ctx.key.data)}`);
           }
+          onAccepted?.(ctx.key.data);
         }
         ctx.accept();
       },

@@ -2,11 +2,11 @@
 // keeps `<state-dir>/dnsmasq-hosts` current from events and from a periodic
 // full resync over every registered agent, and fans events out to local TUIs.
 import { lookup } from 'node:dns/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { STATUS_PORT } from '../../protocol/subsystems.js';
-import { loadOrCreateHostKey } from '../../lib/keys.js';
+import { loadOrCreateHostKey, parsePublicKey } from '../../lib/keys.js';
 import { AgentDirectory } from '../client/directory.js';
 import { loadRegistry, parseHostPort } from '../client/registry.js';
 import { SshAgentClient } from '../client/ssh-agent-client.js';
@@ -35,9 +35,11 @@ export async function startStatusService(
   await mkdir(config.stateDir, { recursive: true, mode: 0o755 });
   const hostKey = await loadOrCreateHostKey(flags.hostKey ?? join(config.configDir, 'status_host_key'));
   const agentIps = new Map<string, string>();
+  let agentKeys = await registeredAgentKeys(config.configDir);
 
   const resync = async (keeper: { replaceAgent(id: string, ip: string, s: Iterable<{ uuid: string; dns_name: string }>): Promise<boolean> }) => {
     const { agents } = await loadRegistry(config.configDir);
+    agentKeys = await registeredAgentKeys(config.configDir);
     const dir = new AgentDirectory(agents.map((a) => new SshAgentClient(a)));
     try {
       await Promise.all(
@@ -58,6 +60,7 @@ export async function startStatusService(
     authorizedKeysPath: flags.authKeys ?? join(config.configDir, 'status_authorized_keys'),
     stateDir: config.stateDir,
     log,
+    agentIdForKey: (key) => agentKeys.find((k) => k.blob.equals(key))?.agentId,
     dns: {
       hostsFile: join(config.stateDir, 'dnsmasq-hosts'),
       pidFile: flags.dnsmasqPidFile,
@@ -70,6 +73,24 @@ export async function startStatusService(
   if (server.keeper) await resync(server.keeper).catch((err: unknown) => log(`dns resync: ${(err as Error).message}`));
   log(`status-serve listening on ${listen.host}:${server.port}`);
   return server;
+}
+
+/** Each registered agent's status key (`agent_to_shell_ed25519_key.pub`), so its link may only speak for it. */
+async function registeredAgentKeys(configDir: string): Promise<Array<{ agentId: string; blob: Buffer }>> {
+  const root = join(configDir, 'agent-keys');
+  const ids = await readdir(root).catch(() => [] as string[]);
+  const keys = await Promise.all(
+    ids.map(async (agentId) => {
+      const line = await readFile(join(root, agentId, 'agent_to_shell_ed25519_key.pub'), 'utf8').catch(() => undefined);
+      if (!line) return undefined;
+      try {
+        return { agentId, blob: parsePublicKey(line.trim()).getPublicSSH() };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return keys.filter((k): k is { agentId: string; blob: Buffer } => k !== undefined);
 }
 
 /** Runs until SIGTERM/SIGINT. */

@@ -41,6 +41,12 @@ export interface StatusServerOptions {
   onEvent?: (ev: StatusEvent, remoteAddress: string) => void;
   dns?: StatusDnsOptions;
   maxLineBytes?: number;
+  /**
+   * The agent a key belongs to (from the registry's agent_to_shell_ed25519_key.pub):
+   * such a connection may only speak for that agent. Other authorized keys speak
+   * for the agent their first event names.
+   */
+  agentIdForKey?: (key: Buffer) => string | undefined;
 }
 
 export interface AgentSeen {
@@ -92,12 +98,13 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     const peer = `${info.ip}:${info.port}`;
     conn.on('error', (err: Error) => opts.log(`status connection ${peer}: ${err.message}`));
     conn.on('close', () => conns.delete(conn));
-    requireEd25519PublicKey(conn, opts.authorizedKeysPath, opts.log, peer);
+    let provenKey: Buffer | undefined;
+    requireEd25519PublicKey(conn, opts.authorizedKeysPath, opts.log, peer, undefined, (key) => (provenKey = key));
     conn.on('ready', () => {
       conn.on('tcpip', (_a, reject) => reject());
       conn.on('openssh.streamlocal', (_a, reject) => reject());
       conn.on('request', (_a, reject) => reject?.());
-      let agentId: string | undefined;
+      let agentId = provenKey ? opts.agentIdForKey?.(provenKey) : undefined;
       conn.on('session', (accept) => {
         const session = accept();
         session.on('error', (err: Error) => opts.log(`status session ${peer}: ${err.message}`));
