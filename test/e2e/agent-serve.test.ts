@@ -97,8 +97,14 @@ describe('convocate-agent serve over OpenSSH', () => {
       handle.stream.write('tmux list-clients -F "size=#{client_width}x#{client_height}"\r');
       await waitFor('size 90x20', async () => (out.includes('size=90x20') ? true : undefined), 15_000);
       await handle.resize(120, 33);
-      handle.stream.write('clear; tmux list-clients -F "size=#{client_width}x#{client_height}"\r');
-      await waitFor('size 120x33', async () => (out.includes('size=120x33') ? true : undefined), 15_000);
+      // The window-change reaches Docker asynchronously while typed bytes go straight
+      // to the PTY, so the size is asked again until it shows (bounded by waitFor).
+      let asked = 0;
+      await waitFor('size 120x33', async () => {
+        if (out.includes('size=120x33')) return true;
+        if (asked++ % 10 === 0) handle.stream.write('clear; tmux list-clients -F "size=#{client_width}x#{client_height}"\r');
+        return undefined;
+      }, 15_000);
       handle.close();
       await handle.done;
       expect((await client.call('list', null)).sessions.find((x) => x.uuid === s.uuid)?.running).toBe(true);
