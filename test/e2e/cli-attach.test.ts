@@ -38,8 +38,14 @@ describe('convocate attach in a real terminal', () => {
     expect((await sessionNamed(ctx.env, 'pty-attach')).state).toBe('C');
 
     await pty.resize(90, 25);
-    await pty.type('clear; stty size\r');
-    await pty.waitForText(/^24 90$/m, 15_000);
+    // The resize travels pty -> CLI -> Docker while typed keys go straight through:
+    // ask again until the new size has landed (bounded).
+    let seen = false;
+    for (let attempt = 0; attempt < 10 && !seen; attempt++) {
+      await pty.type('clear; stty size\r');
+      seen = await pty.waitForText(/^24 90$/m, 1_500).then(() => true, () => false);
+    }
+    expect(seen).toBe(true);
 
     await pty.keys('C-b', 'd');
     await pty.waitForText('[exit 0]', 15_000);
