@@ -21,7 +21,7 @@ export interface AuthorizedKey {
   /** The SSH wire-format public key blob; what two keys are compared by. */
   blob: Buffer;
   comment: string;
-  /** The options prefix, if any (kept for the record, not enforced). */
+  /** The options prefix, if any: not enforced, so the auth layer refuses keys that carry one. */
   options: string;
   parsed: ParsedKey;
 }

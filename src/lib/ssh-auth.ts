@@ -42,6 +42,10 @@ export function requireEd25519PublicKey(
       (keys) => {
         const match = keys.find((k) => k.blob.equals(ctx.key.data));
         if (!match) return refuse(ctx, `key ${fingerprint(ctx.key.data)} not in authorized_keys`);
+        // Options such as from="…" would narrow who may use the key; unenforced, they must not silently widen it.
+        if (match.options) {
+          return refuse(ctx, `key ${fingerprint(ctx.key.data)} has options (${match.options.slice(0, 80)}) that are not supported: remove them`);
+        }
         // Without a signature this is only the "would you accept this key?" query.
         if (ctx.signature !== undefined) {
           if (!ctx.blob || !match.parsed.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) {

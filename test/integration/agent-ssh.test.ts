@@ -246,6 +246,29 @@ describe('auth grace time', () => {
   });
 });
 
+describe('authorized_keys options', () => {
+  it('refuses a key whose options would restrict it, since they are not enforced', async () => {
+    const restricted = generateEd25519('restricted');
+    const host = generateEd25519('opts-host');
+    await writeFile(join(dir, 'authorized_keys_opts'), `from="10.9.8.7" ${restricted.public}\n${good.public}\n`);
+    const srv = await startAgentServer({
+      api,
+      hostKey: host.private,
+      authorizedKeysPath: join(dir, 'authorized_keys_opts'),
+      listen: { host: '127.0.0.1', port: 0 },
+      log: (m) => logs.push(m),
+    });
+    try {
+      await expect(connect(srv.port, { privateKey: restricted.private })).rejects.toThrow(/authentication methods failed/);
+      expect(logs.some((l) => /has options \(from="10.9.8.7"\) that are not supported/.test(l))).toBe(true);
+      const ok = await connect(srv.port, { privateKey: good.private });
+      ok.end();
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
 describe('bad input', () => {
   const expectError = async (input: string | Buffer, msg: RegExp) => {
     const r = await rpc(input);
