@@ -1,11 +1,9 @@
 // `convocate attach ID` in a real pseudo-terminal on the embedded local agent:
 // the session gets the terminal at its full size, follows a resize, and
 // Ctrl-B D returns to the shell with exit status 0 while the container runs on.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli, type CliEnv } from '../helpers/cli.js';
-import { removeAgentContainers, sessionImage } from '../helpers/docker.js';
+import { sessionImage } from '../helpers/docker.js';
 import { ptyEnv, sessionNamed, tuiCommand } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
 
@@ -23,8 +21,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   if (!ctx) return;
-  const agentId = (await readFile(join(ctx.root, 'agent', 'agent-id'), 'utf8').catch(() => '')).trim();
-  if (agentId) await removeAgentContainers(agentId);
   await ctx.cleanup();
 });
 

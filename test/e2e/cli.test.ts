@@ -1,10 +1,8 @@
 // The built scripting CLI, run as a process against the embedded local agent
 // on real Docker: every command, its --json shape and its exit codes.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliEnv, runCli, type CliEnv } from '../helpers/cli.js';
-import { removeAgentContainers, sessionImage } from '../helpers/docker.js';
+import { cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
+import { sessionImage } from '../helpers/docker.js';
 
 let ctx: CliEnv;
 const JSON_KEYS = [
@@ -12,28 +10,14 @@ const JSON_KEYS = [
   'running', 'attached', 'agent_id', 'agent_host', 'state',
 ];
 
-async function ok(...args: string[]): Promise<string> {
-  const r = await runCli(args, ctx.env);
-  if (r.code !== 0) throw new Error(`convocate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function fails(args: string[], message: RegExp): Promise<void> {
-  const r = await runCli(args, ctx.env);
-  expect(r.code).not.toBe(0);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-}
+const ok = (...args: string[]) => cliOk(ctx.env, ...args);
+const fails = async (args: string[], message: RegExp) => void (await cliFails(ctx.env, args, message));
 
 beforeAll(async () => {
   ctx = await cliEnv('cmds', sessionImage());
 });
 afterAll(async () => {
   if (!ctx) return;
-  const agentId = (await readFile(join(ctx.root, 'agent', 'agent-id'), 'utf8').catch(() => '')).trim();
-  if (agentId) await removeAgentContainers(agentId);
   await ctx.cleanup();
 });
 

@@ -2,13 +2,13 @@
 // real Docker: every menu action the seed describes, a second operator sharing
 // a session, a stale lock, a port clash, settings, resize, and quitting while
 // the sessions keep running.
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/protocol/version.js';
 import { freePort } from '../helpers/agent-process.js';
 import { cliEnv, runCli, type CliEnv } from '../helpers/cli.js';
-import { dockerClient, removeAgentContainers, requireDocker, sessionImage } from '../helpers/docker.js';
+import { dockerClient, requireDocker, sessionImage } from '../helpers/docker.js';
 import { erase, fits, ptyEnv, rowOf, select, sessionNamed, tuiCommand, waitForState } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
 
@@ -50,8 +50,6 @@ afterAll(async () => {
   await second?.close();
   await pty?.close();
   if (!ctx) return;
-  const agentId = (await readFile(join(ctx.root, 'agent', 'agent-id'), 'utf8').catch(() => '')).trim();
-  if (agentId) await removeAgentContainers(agentId);
   await ctx.cleanup();
 });
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/protocol/session.js';
 import { freePort, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
-import { cliEnv, runCli, type CliEnv } from '../helpers/cli.js';
+import { cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
 import { requireDocker, sessionImage } from '../helpers/docker.js';
 import { fits, lsJson, ptyEnv, rowOf, select, tuiCommand, waitForState } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
@@ -34,11 +34,7 @@ async function pidOf(a: AgentProcess): Promise<number> {
   return pids[0]!;
 }
 
-async function ok(...args: string[]): Promise<string> {
-  const r = await runCli(args, ctx.env);
-  if (r.code !== 0) throw new Error(`convocate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (...args: string[]) => cliOk(ctx.env, ...args);
 
 async function okJson(...args: string[]): Promise<Session> {
   const s = JSON.parse(await ok(...args, '--json')) as Session;
@@ -46,15 +42,7 @@ async function okJson(...args: string[]): Promise<Session> {
   return s;
 }
 
-async function fails(args: string[], message: RegExp): Promise<string> {
-  const r = await runCli(args, ctx.env);
-  expect(r.code).not.toBe(0);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-  return lines[0]!;
-}
+const fails = (args: string[], message: RegExp) => cliFails(ctx.env, args, message);
 
 beforeAll(async () => {
   await requireDocker();

@@ -1,10 +1,12 @@
 // Runs the built `convocate` binary as a process, the way an operator or a
 // script would, with every path pointed at a temp dir.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { removeAgentContainers } from './docker.js';
 
 export const CONVOCATE_BIN = fileURLToPath(new URL('../../dist/bin/convocate.js', import.meta.url));
 export const AGENT_BIN = fileURLToPath(new URL('../../dist/bin/convocate-agent.js', import.meta.url));
@@ -32,7 +34,34 @@ export async function cliEnv(name: string, image: string): Promise<CliEnv> {
     CONVOCATE_STATE_DIR: join(root, 'state'),
     CONVOCATE_IMAGE: image,
   };
-  return { root, env, cleanup: () => rm(root, { recursive: true, force: true }) };
+  return {
+    root,
+    env,
+    // The embedded agent labels its containers with the id it minted under root.
+    cleanup: async () => {
+      const agentId = (await readFile(join(root, 'agent', 'agent-id'), 'utf8').catch(() => '')).trim();
+      if (agentId) await removeAgentContainers(agentId);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the CLI and returns its stdout; any non-zero exit is a test failure with its stderr. */
+export async function cliOk(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
+  const r = await runCli(args, env);
+  if (r.code !== 0) throw new Error(`convocate ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Expects a failure: non-zero exit, nothing on stdout, exactly one stderr line matching `message`. */
+export async function cliFails(env: NodeJS.ProcessEnv, args: string[], message: RegExp): Promise<string> {
+  const r = await runCli(args, env);
+  expect(r.code).not.toBe(0);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+  return lines[0]!;
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, bin = CONVOCATE_BIN): Promise<CliResult> {
