@@ -112,8 +112,10 @@ export class SessionEngine {
   async kill(id: string): Promise<Session> {
     assertUuid(id);
     const meta = await this.opts.store.get(id);
+    const wasRunning = await this.live.isRunning(id);
     await this.opts.store.locks.withLock(id, () => this.opts.runtime.stop(id, 10));
-    this.emit('container.stopped', null, id);
+    // A kill of a stopped session changes nothing the shell needs to hear about.
+    if (wasRunning) this.emit('container.stopped', null, id);
     return this.live.one(meta);
   }
 

@@ -90,6 +90,10 @@ describe('session engine on real Docker', () => {
     const killed = await agent.api.call('kill', { id: s.uuid });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(killed.state).toBe('-');
+    expect(agent.events.at(-1)).toMatchObject({ type: 'container.stopped', session_id: s.uuid });
+    const before = agent.events.length;
+    await agent.api.call('kill', { id: s.uuid });
+    expect(agent.events.length).toBe(before);
     expect(await readFile(join(agent.sessionsDir, s.uuid, 'notes.txt'), 'utf8')).toBe('precious\n');
 
     await agent.api.call('restart', { id: s.uuid });
