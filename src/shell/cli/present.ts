@@ -1,7 +1,7 @@
 // Pure presentation for the scripting CLI: the stable `--json` shape and the
 // plain table. No I/O here.
 import type { Session } from '../../protocol/session.js';
-import { shortId } from '../../protocol/session.js';
+import { COLUMNS, sessionCells } from '../app/format.js';
 
 /** The documented `--json` object: SPEC §2 fields plus `state`, in a fixed key order. */
 export interface SessionJson {
@@ -36,19 +36,11 @@ export function toJson(s: Session): SessionJson {
   };
 }
 
-export function portCell(s: Pick<Session, 'port' | 'protocol'>): string {
-  return s.port > 0 ? `${s.port}/${s.protocol}` : '-';
-}
-
+/** The TUI's cells (one source for what a row shows), `-` for empty, plus when it was last used. */
 export function formatTable(sessions: Session[], unreachable: ReadonlySet<string> = new Set()): string {
-  const header = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'LAST ACCESSED'];
+  const header = [...COLUMNS, 'LAST ACCESSED'];
   const rows = sessions.map((s) => [
-    unreachable.has(s.agent_id ?? '') ? '?' : s.state,
-    shortId(s.uuid),
-    s.name,
-    s.agent_id ?? '',
-    portCell(s),
-    s.dns_name || '-',
+    ...sessionCells(s, unreachable.has(s.agent_id ?? '')).map((c) => c || '-'),
     s.last_accessed.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
