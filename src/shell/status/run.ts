@@ -7,9 +7,8 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { STATUS_PORT } from '../../protocol/subsystems.js';
 import { loadOrCreateHostKey, parsePublicKey } from '../../lib/keys.js';
-import { AgentDirectory } from '../client/directory.js';
 import { loadRegistry, parseHostPort } from '../client/registry.js';
-import { SshAgentClient } from '../client/ssh-agent-client.js';
+import { SshAgentClient, type SshAgentTarget } from '../client/ssh-agent-client.js';
 import type { ShellConfig } from '../config.js';
 import { startStatusServer, type StatusServer } from './status-serve.js';
 
@@ -37,21 +36,40 @@ export async function startStatusService(
   const agentIps = new Map<string, string>();
   let agentKeys = await registeredAgentKeys(config.configDir);
 
+  // One SSH client per registered agent, kept across resyncs (a new handshake
+  // per agent per minute is waste); re-made only when its registry entry changes.
+  const clients = new Map<string, { entry: string; client: SshAgentClient }>();
+  const clientFor = (a: SshAgentTarget): SshAgentClient => {
+    const entry = `${a.info.host}\n${a.hostKeyPub.trim()}\n${a.privateKey.toString()}`;
+    const known = clients.get(a.info.id);
+    if (known?.entry === entry) return known.client;
+    void known?.client.close();
+    const client = new SshAgentClient(a);
+    clients.set(a.info.id, { entry, client });
+    return client;
+  };
+
   const resync = async (keeper: { replaceAgent(id: string, ip: string, s: Iterable<{ uuid: string; dns_name: string }>): Promise<boolean> }) => {
     const { agents } = await loadRegistry(config.configDir);
     agentKeys = await registeredAgentKeys(config.configDir);
-    const dir = new AgentDirectory(agents.map((a) => new SshAgentClient(a)));
-    try {
-      await Promise.all(
-        agents.map(async (a) => {
-          agentIps.set(a.info.id, isIP(a.host) ? a.host : (await lookup(a.host)).address);
-          const { sessions } = await dir.client(a.info.id).call('list', null, { timeoutMs: 10_000 });
-          await keeper.replaceAgent(a.info.id, agentIps.get(a.info.id)!, sessions);
-        }),
-      );
-    } finally {
-      await dir.close();
+    const registered = new Set(agents.map((a) => a.info.id));
+    for (const [id, { client }] of clients) {
+      if (!registered.has(id)) {
+        clients.delete(id);
+        void client.close();
+      }
     }
+    // One unreachable agent must not keep the others' records from being repaired.
+    const results = await Promise.allSettled(
+      agents.map(async (a) => {
+        agentIps.set(a.info.id, isIP(a.host) ? a.host : (await lookup(a.host)).address);
+        const { sessions } = await clientFor(a).call('list', null, { timeoutMs: 10_000 });
+        await keeper.replaceAgent(a.info.id, agentIps.get(a.info.id)!, sessions);
+      }),
+    );
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') log(`dns resync of agent ${agents[i]!.info.id}: ${(r.reason as Error).message}`);
+    });
   };
 
   const server = await startStatusServer({
@@ -72,7 +90,13 @@ export async function startStatusService(
   });
   if (server.keeper) await resync(server.keeper).catch((err: unknown) => log(`dns resync: ${(err as Error).message}`));
   log(`status-serve listening on ${listen.host}:${server.port}`);
-  return server;
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await Promise.all([...clients.values()].map(({ client }) => client.close()));
+    },
+  };
 }
 
 /** Each registered agent's status key (`agent_to_shell_ed25519_key.pub`), so its link may only speak for it. */
