@@ -40,7 +40,6 @@ export const paramSchemas = {
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
-export const OP_NAMES = Object.keys(paramSchemas) as OpName[];
 export type OpParams<O extends OpName> = z.output<(typeof paramSchemas)[O]>;
 
 export interface PingResult {
@@ -83,11 +82,6 @@ export interface OpResults {
 }
 
 export type OpResult<O extends OpName> = OpResults[O];
-
-/** Ops that change state; used by clients to refresh after a call. */
-export const MUTATING_OPS: ReadonlySet<OpName> = new Set<OpName>([
-  'create', 'edit', 'clone', 'delete', 'kill', 'restart', 'background', 'override', 'settings-set',
-]);
 
 export function isOpName(op: string): op is OpName {
   return Object.prototype.hasOwnProperty.call(paramSchemas, op);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../protocol/session.js';
-import { resolveSession } from './directory.js';
+import type { AgentClient } from './agent-client.js';
+import { AgentDirectory, resolveSession } from './directory.js';
 import { parseHostPort } from './registry.js';
 import { Backoff } from './backoff.js';
 
@@ -51,5 +52,34 @@ describe('Backoff', () => {
     expect(b.ready()).toBe(true);
     b.reset();
     expect(b.fail()).toBe(1000);
+  });
+});
+
+describe('AgentDirectory DNS guard', () => {
+  function memClient(id: string, held: Session[]): AgentClient {
+    return {
+      info: { id, host: id },
+      call: (async (op: string) => {
+        if (op === 'list') return { sessions: held, broken: [] };
+        if (op === 'ping') return { agent_id: id, version: 't', server_time: '' };
+        if (op === 'create') return { ...base, uuid: 'new', name: 'n' };
+        throw new Error(`unexpected ${op}`);
+      }) as AgentClient['call'],
+      attach: async () => {
+        throw new Error('no attach');
+      },
+      close: async () => {},
+    };
+  }
+
+  it('refuses a DNS name another agent holds, whatever its case or trailing dot', async () => {
+    const dir = new AgentDirectory([
+      memClient('a1', [{ ...base, uuid: 'u1', name: 'web', dns_name: 'web.team' }]),
+      memClient('a2', []),
+    ]);
+    await expect(dir.client('a2').call('create', { name: 'x', dns_name: 'WEB.team.' })).rejects.toThrow(
+      'dns name "WEB.team." already in use',
+    );
+    await expect(dir.client('a2').call('create', { name: 'x', dns_name: 'api.team' })).resolves.toMatchObject({ uuid: 'new' });
   });
 });

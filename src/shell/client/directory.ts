@@ -7,6 +7,7 @@ import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { shortId, type Session } from '../../protocol/session.js';
 import type { AgentClient, AgentInfo } from './agent-client.js';
 import type { AgentHealth, MergedList, SessionDirectory } from './router-types.js';
+import { checkDnsUnique } from '../dns/unique.js';
 
 const LIST_TIMEOUT_MS = 5_000;
 
@@ -132,7 +133,8 @@ class DnsGuardedClient implements AgentClient {
   private async refuseDnsHeldElsewhere(name: string): Promise<void> {
     if (this.dir.agents().length < 2) return;
     const { sessions } = await this.dir.listAll();
-    if (sessions.some((s) => s.dns_name === name && s.agent_id !== this.info.id)) throw errors.dnsInUse(name);
+    const elsewhere = new Map([['other agents', sessions.filter((s) => s.agent_id !== this.info.id)]]);
+    checkDnsUnique(name, elsewhere);
   }
 }
 
