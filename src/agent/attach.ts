@@ -8,16 +8,7 @@ import { CONTAINER_USER, TMUX_SESSION } from './runtime/container-runtime.js';
 import type { SessionEngine } from './engine.js';
 import { assertUuid } from './sessions/validation.js';
 
-/**
- * The PTY is sized by `stty` before tmux starts. Docker applies an exec's
- * size only once its process runs (ConsoleSize needs API 1.42), so a resize
- * sent right after start can land too early and be lost: tmux would then
- * draw at 80x24 inside a larger terminal.
- */
-function attachCommand(cols: number, rows: number): string[] {
-  const script = `stty cols "$1" rows "$2" 2>/dev/null; exec tmux -u attach-session -t ${TMUX_SESSION}`;
-  return ['sh', '-c', script, 'sh', String(cols), String(rows)];
-}
+const ATTACH_CMD = ['tmux', '-u', 'attach-session', '-t', TMUX_SESSION];
 
 export async function attachSession(engine: SessionEngine, header: AttachHeader): Promise<AttachHandle> {
   assertUuid(header.id);
@@ -25,7 +16,7 @@ export async function attachSession(engine: SessionEngine, header: AttachHeader)
   await engine.ensureRunning(meta);
   await touchQuietly(engine, meta.uuid);
 
-  const pty = await engine.runtime.execPty(meta.uuid, attachCommand(header.cols, header.rows), {
+  const pty = await engine.runtime.execPty(meta.uuid, ATTACH_CMD, {
     user: CONTAINER_USER,
     cols: header.cols,
     rows: header.rows,

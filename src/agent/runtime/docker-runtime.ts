@@ -145,7 +145,7 @@ export class DockerRuntime implements ContainerRuntime {
   async execPty(uuid: string, cmd: string[], opts: { user: string; cols: number; rows: number; env?: string[] }): Promise<PtyExec> {
     const marker = `${PTY_MARKER}=${randomUUID()}`;
     const exec = await this.container(uuid).exec({
-      Cmd: cmd,
+      Cmd: sizedCommand(cmd, opts.cols, opts.rows),
       User: opts.user,
       Tty: true,
       AttachStdin: true,
@@ -238,6 +238,17 @@ export class DockerRuntime implements ContainerRuntime {
     await this.exec(uuid, ['sh', '-c', HANGUP_SCRIPT, 'sh', marker], { user }).catch(() => undefined);
     return (await waitExit(exec, Date.now() + 3_000)) ?? -1;
   }
+}
+
+/**
+ * The PTY is sized by `stty` before the command starts. Docker applies an
+ * exec's size only once its process runs (ConsoleSize needs API 1.42), so the
+ * resize sent right after start can land too early and be lost: a full-screen
+ * program would then draw at 80x24 inside a larger terminal.
+ */
+function sizedCommand(cmd: string[], cols: number, rows: number): string[] {
+  const script = 'stty cols "$1" rows "$2" 2>/dev/null; shift 2; exec "$@"';
+  return ['sh', '-c', script, 'sh', String(cols), String(rows), ...cmd];
 }
 
 /** Poll an exec until it stops running; undefined when the deadline passes first. */
