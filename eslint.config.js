@@ -32,6 +32,18 @@ export default tseslint.config(
     },
   },
   {
+    // The app core (state, reducer, presentation) depends on protocol/ and itself only.
+    files: ['src/shell/app/**'],
+    ignores: ['src/shell/app/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^(?!\\./|\\.\\./\\.\\./protocol/)', message: 'shell/app depends on protocol/ and app/ only' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['src/shell/ui/**'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { benchAgent, fmt, mib, pct, row } from './lib.mjs';
-const { AgentDirectory } = await import('../dist/shell/client/directory.js');
+const { MultiAgentDirectory } = await import('../dist/shell/client/directory.js');
 const { LocalAgentClient } = await import('../dist/shell/client/local-agent-client.js');
 const { runTui } = await import('../dist/shell/tui/run.js');
 import { startAgent, startAgents } from './agents.mjs';
@@ -73,7 +73,7 @@ async function idleShare() {
 /** The operator's TUI with its sessions on an agent over SSH: the TUI process alone is measured. */
 async function overSsh() {
   const agent = await startAgent('tui', SESSIONS);
-  const dir = new AgentDirectory([agent.client()]);
+  const dir = new MultiAgentDirectory([agent.client()]);
   try {
     const tui = await startTui(dir);
     const samples = await keyToFrame(tui.term);
@@ -91,7 +91,7 @@ async function overSsh() {
 async function embedded() {
   const agent = await benchAgent('tui');
   for (let i = 0; i < SESSIONS; i++) await agent.engine.store.create({ name: `s${i}`, port: 0 });
-  const dir = new AgentDirectory([new LocalAgentClient(agent.api)]);
+  const dir = new MultiAgentDirectory([new LocalAgentClient(agent.api)]);
   try {
     const tui = await startTui(dir);
     row(`TUI + embedded agent idle CPU over ${IDLE_SECONDS} s, ${SESSIONS} sessions`, `${(await idleShare()).toFixed(2)} % of a core`);
@@ -105,7 +105,7 @@ async function embedded() {
 async function fullRefresh() {
   const fleet = await startAgents(10, 100);
   try {
-    const dir = new AgentDirectory(fleet.clients());
+    const dir = new MultiAgentDirectory(fleet.clients());
     await dir.listAll(); // connect once, as a running TUI would be
     const samples = [];
     for (let i = 0; i < 30; i++) {

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListResult } from '../protocol/ops.js';
-import { sessionState, type Session, type SessionMeta } from '../protocol/session.js';
+import { NO_ACTIVITY, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../protocol/session.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
 
@@ -59,7 +59,15 @@ export class LiveState {
   private async decorate(meta: SessionMeta, running: boolean, mayBeLocked = true): Promise<Session> {
     const attached = running && ((this.relays.get(meta.uuid) ?? 0) > 0 || (await this.tmuxClients(meta.uuid)) > 0);
     const locked = !running && mayBeLocked && (await this.store.locks.holder(meta.uuid)) !== undefined;
-    return { ...meta, running, attached, state: sessionState({ running, attached, locked }) };
+    return {
+      ...meta,
+      running,
+      attached,
+      state: sessionState({ running, attached, locked }),
+      ...NO_ACTIVITY,
+      ...(running ? { activity: 'unknown' as const } : {}),
+      ...NO_RESOURCES,
+    };
   }
 
   /**

@@ -16,11 +16,35 @@ export interface SessionMeta {
   last_accessed: string;
 }
 
+/** What the session's Claude is doing (SPEC §2 `activity`). */
+export const ACTIVITIES = ['none', 'starting', 'working', 'waiting', 'idle', 'exited', 'unknown'] as const;
+export type Activity = (typeof ACTIVITIES)[number];
+
+/** The live activity triple, as `list`/`get` carry it and `session.activity` events push it. */
+export interface ActivityView {
+  activity: Activity;
+  /** RFC 3339 UTC of the last change; "" when none. */
+  activity_since: string;
+  /** One sanitised line, at most 200 chars; "" when none. */
+  activity_detail: string;
+}
+
+/** Live resource use of a running container; null when not running or not measurable. */
+export interface ResourceView {
+  /** 100 = one core. */
+  cpu_percent: number | null;
+  mem_bytes: number | null;
+}
+
+/** A session with no Claude signal yet and no measurement: what a stopped session shows. */
+export const NO_ACTIVITY: ActivityView = { activity: 'none', activity_since: '', activity_detail: '' };
+export const NO_RESOURCES: ResourceView = { cpu_percent: null, mem_bytes: null };
+
 /** One character in the TUI's first column (SPEC §2 "States"). */
 export type SessionState = '-' | 'L' | 'R' | 'C';
 
 /** A session as `list`/`get` return it: stored fields plus live ones computed at list time. */
-export interface Session extends SessionMeta {
+export interface Session extends SessionMeta, ActivityView, ResourceView {
   running: boolean;
   attached: boolean;
   state: SessionState;

@@ -1,5 +1,5 @@
 // Status events, agent → shell over the `convocate-status` subsystem, one JSON per line.
-import type { SessionMeta } from './session.js';
+import type { ActivityView, SessionMeta } from './session.js';
 
 export type StatusEventType =
   | 'agent.started'
@@ -9,7 +9,8 @@ export type StatusEventType =
   | 'container.edited'
   | 'container.started'
   | 'container.stopped'
-  | 'container.deleted';
+  | 'container.deleted'
+  | 'session.activity';
 
 export interface StatusEventData {
   'agent.started': { version: string; image_tag: string };
@@ -20,6 +21,7 @@ export interface StatusEventData {
   'container.started': SessionMeta;
   'container.stopped': null;
   'container.deleted': null;
+  'session.activity': ActivityView;
 }
 
 export interface StatusEvent<T extends StatusEventType = StatusEventType> {
@@ -33,6 +35,7 @@ export interface StatusEvent<T extends StatusEventType = StatusEventType> {
 const TYPES = new Set<string>([
   'agent.started', 'agent.heartbeat', 'agent.shutdown',
   'container.created', 'container.edited', 'container.started', 'container.stopped', 'container.deleted',
+  'session.activity',
 ]);
 
 export function makeEvent<T extends StatusEventType>(

@@ -3,7 +3,7 @@
 import type { AgentApi } from '../protocol/agent-api.js';
 import { ConvocateError } from '../protocol/errors.js';
 import type { AgentClient } from './client/agent-client.js';
-import { AgentDirectory } from './client/directory.js';
+import { MultiAgentDirectory } from './client/directory.js';
 import { LocalAgentClient } from './client/local-agent-client.js';
 import { loadRegistry } from './client/registry.js';
 import { SshAgentClient } from './client/ssh-agent-client.js';
@@ -16,13 +16,13 @@ export interface OpenOptions {
   stderr?: NodeJS.WritableStream;
 }
 
-export async function openDirectory(opts: OpenOptions): Promise<AgentDirectory> {
+export async function openDirectory(opts: OpenOptions): Promise<MultiAgentDirectory> {
   const config = opts.config ?? resolveShellConfig();
   const { agents, problems } = await loadRegistry(config.configDir);
   for (const p of problems) opts.stderr?.write(`warning: agent ${p.agentId} skipped: ${p.error}\n`);
   if (agents.length > 0) {
     const clients: AgentClient[] = agents.map((a) => new SshAgentClient(a));
-    return new AgentDirectory(clients);
+    return new MultiAgentDirectory(clients);
   }
   let api: AgentApi;
   try {
@@ -34,5 +34,5 @@ export async function openDirectory(opts: OpenOptions): Promise<AgentDirectory> 
       { cause: err },
     );
   }
-  return new AgentDirectory([new LocalAgentClient(api)]);
+  return new MultiAgentDirectory([new LocalAgentClient(api)]);
 }

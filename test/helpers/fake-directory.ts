@@ -1,4 +1,4 @@
-// An in-memory SessionDirectory for TUI and CLI tests: configurable agents
+// An in-memory AgentDirectory for TUI and CLI tests: configurable agents
 // (one may be unreachable), ops implemented with the agent's error texts, and
 // attach relays built on PassThrough streams that a test can drive.
 import { randomUUID } from 'node:crypto';
@@ -7,9 +7,11 @@ import { Duplex, PassThrough } from 'node:stream';
 import type { AttachHandle } from '../../src/protocol/agent-api.js';
 import { ConvocateError, errors } from '../../src/protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../src/protocol/ops.js';
-import { sessionState, type Protocol, type Session, type SessionMeta } from '../../src/protocol/session.js';
-import type { AgentClient, AgentInfo } from '../../src/shell/client/agent-client.js';
-import type { AgentHealth, MergedList, SessionDirectory } from '../../src/shell/client/router-types.js';
+import { NO_ACTIVITY, NO_RESOURCES, sessionState, type Protocol, type Session, type SessionMeta } from '../../src/protocol/session.js';
+import type { AgentClient } from '../../src/shell/client/agent-client.js';
+import type { AgentInfo } from '../../src/shell/app/agents.js';
+import type { AgentDirectory } from '../../src/shell/client/agent-directory.js';
+import type { AgentHealth, MergedList } from '../../src/shell/app/agents.js';
 
 export interface FakeAgentSpec {
   id: string;
@@ -58,7 +60,7 @@ function nextTime(): string {
   return new Date(clock).toISOString();
 }
 
-export class FakeSessionDirectory implements SessionDirectory {
+export class FakeSessionDirectory implements AgentDirectory {
   readonly sessions = new Map<string, Stored>();
   readonly agentSpecs: FakeAgentSpec[];
   readonly attaches: FakeAttach[] = [];
@@ -116,7 +118,7 @@ export class FakeSessionDirectory implements SessionDirectory {
     const { running, locked, attaches, ...meta } = s;
     const attached = attaches > 0;
     const agent = this.agentSpecs.find((a) => a.id === s.agent_id);
-    return { ...meta, running, attached, state: sessionState({ running, attached, locked }), agent_host: agent?.host };
+    return { ...meta, running, attached, state: sessionState({ running, attached, locked }), ...NO_ACTIVITY, ...NO_RESOURCES, agent_host: agent?.host };
   }
 
   agents(): AgentInfo[] {

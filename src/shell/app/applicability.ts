@@ -1,7 +1,7 @@
 // Which session actions apply in which state, and why not when they don't:
 // a key that does not apply answers with a short reason instead of silence.
 import type { Session } from '../../protocol/session.js';
-import type { AgentHealth } from '../client/router-types.js';
+import type { AgentHealth } from './agents.js';
 
 export type SessionAction = 'attach' | 'clone' | 'edit' | 'background' | 'delete' | 'kill' | 'override' | 'restart';
 

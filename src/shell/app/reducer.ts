@@ -1,8 +1,8 @@
 // The TUI's single transition function: (state, event) → state, plus at most
 // one intent for the main loop to carry out. No I/O, no React.
 import { formatClock, formatLoad } from './format.js';
-import type { AgentInfo } from '../client/agent-client.js';
-import type { AgentHealth, MergedList } from '../client/router-types.js';
+import type { AgentInfo } from './agents.js';
+import type { AgentHealth, MergedList } from './agents.js';
 import { dialogKey } from './dialog-keys.js';
 import { formKey } from './form.js';
 import type { Intent, SessionFields } from './intents.js';

@@ -1,7 +1,7 @@
 // The whole TUI state as plain data. Selection is by uuid so that it stays on
 // the same session when a reload reorders or grows the list.
-import type { AgentInfo } from '../client/agent-client.js';
-import type { AgentHealth, MergedList } from '../client/router-types.js';
+import type { AgentInfo } from './agents.js';
+import type { AgentHealth, MergedList } from './agents.js';
 import type { Session } from '../../protocol/session.js';
 import type { FormState } from './form.js';
 import type { ConfirmKind } from './intents.js';

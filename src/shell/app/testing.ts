@@ -1,6 +1,6 @@
 // Builders shared by the app and UI tests: sessions and states with sensible defaults.
-import type { Session } from '../../protocol/session.js';
-import type { MergedList } from '../client/router-types.js';
+import { NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
+import type { MergedList } from './agents.js';
 import { initialState, type AppState } from './state.js';
 
 let n = 0;
@@ -19,6 +19,8 @@ export function makeSession(over: Partial<Session> = {}): Session {
     running: false,
     attached: false,
     state: '-',
+    ...NO_ACTIVITY,
+    ...NO_RESOURCES,
     agent_id: 'a1',
     agent_host: 'a1.example',
     ...over,

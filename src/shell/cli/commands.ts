@@ -1,8 +1,8 @@
 // The scripting CLI (SPEC §5): every command goes through the same
-// SessionDirectory as the TUI, so it spans every agent alike.
+// AgentDirectory as the TUI, so it spans every agent alike.
 import { ConvocateError, quote } from '../../protocol/errors.js';
 import type { Protocol, Session } from '../../protocol/session.js';
-import type { SessionDirectory } from '../client/router-types.js';
+import type { AgentDirectory } from '../client/agent-directory.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 import { formatTable, toJson } from './present.js';
 
@@ -21,7 +21,7 @@ export interface SessionFields {
   name?: string;
 }
 
-export async function listCommand(dir: SessionDirectory, io: CliIo, opts: { json?: boolean }): Promise<void> {
+export async function listCommand(dir: AgentDirectory, io: CliIo, opts: { json?: boolean }): Promise<void> {
   const { sessions, broken, unreachable } = await dir.listAll();
   for (const b of broken) io.stderr.write(`warning: session ${b.uuid} on ${b.agent_id} is unreadable: ${b.error}\n`);
   for (const u of unreachable) io.stderr.write(`warning: agent ${u.info.id} unreachable: ${u.error ?? 'unknown error'}\n`);
@@ -33,7 +33,7 @@ export async function listCommand(dir: SessionDirectory, io: CliIo, opts: { json
 }
 
 export async function newCommand(
-  dir: SessionDirectory,
+  dir: AgentDirectory,
   io: CliIo,
   name: string,
   opts: SessionFields & { agent?: string; json?: boolean },
@@ -48,7 +48,7 @@ export async function newCommand(
   printSession(io, { ...session, agent_id: agentId, agent_host: dir.client(agentId).info.host }, opts.json, 'created');
 }
 
-export async function editCommand(dir: SessionDirectory, io: CliIo, id: string, opts: SessionFields & { json?: boolean }): Promise<void> {
+export async function editCommand(dir: AgentDirectory, io: CliIo, id: string, opts: SessionFields & { json?: boolean }): Promise<void> {
   const s = await dir.resolve(id);
   const updated = await dir.client(s.agent_id!).call('edit', {
     id: s.uuid,
@@ -60,7 +60,7 @@ export async function editCommand(dir: SessionDirectory, io: CliIo, id: string, 
   printSession(io, stamp(updated, s), opts.json, 'edited');
 }
 
-export async function cloneCommand(dir: SessionDirectory, io: CliIo, id: string, name: string, opts: { json?: boolean }): Promise<void> {
+export async function cloneCommand(dir: AgentDirectory, io: CliIo, id: string, name: string, opts: { json?: boolean }): Promise<void> {
   const s = await dir.resolve(id);
   const clone = await dir.client(s.agent_id!).call('clone', { source_id: s.uuid, name });
   printSession(io, stamp(clone, s), opts.json, 'cloned');
@@ -68,13 +68,13 @@ export async function cloneCommand(dir: SessionDirectory, io: CliIo, id: string,
 
 export type SimpleOp = 'kill' | 'restart' | 'background' | 'override';
 
-export async function simpleCommand(dir: SessionDirectory, io: CliIo, op: SimpleOp, id: string): Promise<void> {
+export async function simpleCommand(dir: AgentDirectory, io: CliIo, op: SimpleOp, id: string): Promise<void> {
   const s = await dir.resolve(id);
   const after = await dir.client(s.agent_id!).call(op, { id: s.uuid });
   io.stdout.write(`${op}: ${after.name} (${after.uuid.slice(0, 8)}) ${after.state}\n`);
 }
 
-export async function removeCommand(dir: SessionDirectory, io: CliIo, id: string, opts: { yes?: boolean }): Promise<void> {
+export async function removeCommand(dir: AgentDirectory, io: CliIo, id: string, opts: { yes?: boolean }): Promise<void> {
   const s = await dir.resolve(id);
   if (!opts.yes) {
     if (!io.confirm) {
@@ -90,14 +90,14 @@ export async function removeCommand(dir: SessionDirectory, io: CliIo, id: string
   io.stdout.write(`deleted: ${s.name} (${s.uuid})\n`);
 }
 
-export async function attachCommand(dir: SessionDirectory, io: CliIo, id: string): Promise<void> {
+export async function attachCommand(dir: AgentDirectory, io: CliIo, id: string): Promise<void> {
   const s = await dir.resolve(id);
   const { cols, rows } = terminalSize(io.stdout);
   const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows);
   await relay(handle, io.stdin, io.stdout);
 }
 
-function pickAgent(dir: SessionDirectory, wanted: string | undefined): string {
+function pickAgent(dir: AgentDirectory, wanted: string | undefined): string {
   const agents = dir.agents();
   if (wanted) return dir.client(wanted).info.id;
   if (agents.length === 1) return agents[0]!.id;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Session } from '../../protocol/session.js';
+import { NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
 import { formatTable, toJson } from './present.js';
 
 const session: Session = {
   uuid: '4b0e1c2d-0000-4000-8000-000000000001', name: 'web', port: 1001, protocol: 'tcp', dns_name: '',
   created_at: '2026-11-25T13:08:08.593Z', last_accessed: '2026-11-25T13:08:08.593Z',
-  running: true, attached: false, state: 'R', agent_id: 'a1', agent_host: 'h:222',
+  running: true, attached: false, state: 'R', ...NO_ACTIVITY, ...NO_RESOURCES, agent_id: 'a1', agent_host: 'h:222',
 };
 
 describe('CLI presentation', () => {

@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConvocateError, quote, toConvocateError } from '../../protocol/errors.js';
 import { VERSION } from '../../protocol/version.js';
-import type { SessionDirectory } from '../client/router-types.js';
+import type { AgentDirectory } from '../client/agent-directory.js';
 import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
@@ -19,8 +19,8 @@ import {
 
 export interface ShellDeps {
   io: CliIo;
-  openDirectory(): Promise<SessionDirectory>;
-  runTui(dir: SessionDirectory): Promise<void>;
+  openDirectory(): Promise<AgentDirectory>;
+  runTui(dir: AgentDirectory): Promise<void>;
   statusServe(opts: StatusServeFlags): Promise<void>;
 }
 
@@ -28,10 +28,10 @@ export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
 export async function runShell(argv: string[], deps: ShellDeps): Promise<number> {
-  let dir: SessionDirectory | undefined;
+  let dir: AgentDirectory | undefined;
   const directory = async () => (dir ??= await deps.openDirectory());
   const withDir =
-    <A extends unknown[]>(fn: (d: SessionDirectory, ...args: A) => Promise<void>) =>
+    <A extends unknown[]>(fn: (d: AgentDirectory, ...args: A) => Promise<void>) =>
     async (...args: A) =>
       fn(await directory(), ...args);
 
@@ -50,7 +50,7 @@ export async function runShell(argv: string[], deps: ShellDeps): Promise<number>
   }
 }
 
-type WithDir = <A extends unknown[]>(fn: (d: SessionDirectory, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
+type WithDir = <A extends unknown[]>(fn: (d: AgentDirectory, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
 
 function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
   const { io } = deps;

@@ -1,15 +1,11 @@
 // How the shell (TUI and scripting CLI) talks to one agent. Implementations:
 // SshAgentClient (a registered agent over SSH) and LocalAgentClient (the
-// embedded `local` agent, in-process). The AgentRouter spans all of them.
+// embedded `local` agent, in-process). An AgentDirectory spans all of them.
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
+import type { AgentInfo } from '../app/agents.js';
 
-export interface AgentInfo {
-  /** Agent id (8 chars) or `local` for the embedded agent. */
-  id: string;
-  /** `host[:port]`, or `local`. */
-  host: string;
-}
+export type { AgentInfo };
 
 export interface AgentClient {
   readonly info: AgentInfo;

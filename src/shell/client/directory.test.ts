@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Session } from '../../protocol/session.js';
+import { NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
 import type { AgentClient } from './agent-client.js';
-import { AgentDirectory, resolveSession } from './directory.js';
+import { MultiAgentDirectory, resolveSession } from './directory.js';
 import { parseHostPort } from './registry.js';
 import { Backoff } from './backoff.js';
 
-const base = { port: 0, protocol: 'tcp' as const, dns_name: '', created_at: '', last_accessed: '', running: false, attached: false, state: '-' as const };
+const base = { port: 0, protocol: 'tcp' as const, dns_name: '', created_at: '', last_accessed: '', running: false, attached: false, state: '-' as const, ...NO_ACTIVITY, ...NO_RESOURCES };
 const sessions: Session[] = [
   { ...base, uuid: 'aaaa1111-0000-4000-8000-000000000001', name: 'web', agent_id: 'a1' },
   { ...base, uuid: 'aaaa2222-0000-4000-8000-000000000002', name: 'api', agent_id: 'a1' },
@@ -55,7 +55,7 @@ describe('Backoff', () => {
   });
 });
 
-describe('AgentDirectory DNS guard', () => {
+describe('MultiAgentDirectory DNS guard', () => {
   function memClient(id: string, held: Session[]): AgentClient {
     return {
       info: { id, host: id },
@@ -73,7 +73,7 @@ describe('AgentDirectory DNS guard', () => {
   }
 
   it('refuses a DNS name another agent holds, whatever its case or trailing dot', async () => {
-    const dir = new AgentDirectory([
+    const dir = new MultiAgentDirectory([
       memClient('a1', [{ ...base, uuid: 'u1', name: 'web', dns_name: 'web.team' }]),
       memClient('a2', []),
     ]);

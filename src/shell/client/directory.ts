@@ -1,17 +1,19 @@
-// AgentDirectory: the shell's one view over every agent. Lists all agents in
+// MultiAgentDirectory: the shell's one view over every agent. Lists all agents in
 // parallel with a per-agent timeout, keeps a dead agent's last known sessions
 // (flagged unreachable) instead of dropping them, resolves names and uuid
 // prefixes, and keeps DNS names unique across agents.
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { shortId, type Session } from '../../protocol/session.js';
-import type { AgentClient, AgentInfo } from './agent-client.js';
-import type { AgentHealth, MergedList, SessionDirectory } from './router-types.js';
+import type { AgentClient } from './agent-client.js';
+import type { AgentInfo } from '../app/agents.js';
+import type { AgentDirectory } from './agent-directory.js';
+import type { AgentHealth, MergedList } from '../app/agents.js';
 import { checkDnsUnique } from '../dns/unique.js';
 
 const LIST_TIMEOUT_MS = 5_000;
 
-export class AgentDirectory implements SessionDirectory {
+export class MultiAgentDirectory implements AgentDirectory {
   private readonly clients = new Map<string, AgentClient>();
   private readonly guarded = new Map<string, AgentClient>();
   private readonly healthById = new Map<string, AgentHealth>();
@@ -109,7 +111,7 @@ export function resolveSession(sessions: Session[], id: string): Session {
 
 class DnsGuardedClient implements AgentClient {
   readonly info: AgentInfo;
-  constructor(private readonly inner: AgentClient, private readonly dir: AgentDirectory) {
+  constructor(private readonly inner: AgentClient, private readonly dir: MultiAgentDirectory) {
     this.info = inner.info;
   }
 

@@ -2,7 +2,8 @@
 // process (no SSH), so a newcomer needs nothing but local Docker.
 import type { AgentApi, AttachHandle } from '../../protocol/agent-api.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
-import type { AgentClient, AgentInfo } from './agent-client.js';
+import type { AgentClient } from './agent-client.js';
+import type { AgentInfo } from '../app/agents.js';
 
 export const LOCAL_AGENT: AgentInfo = { id: 'local', host: 'local' };
 

@@ -10,7 +10,8 @@ import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rpc.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
-import type { AgentClient, AgentInfo } from './agent-client.js';
+import type { AgentClient } from './agent-client.js';
+import type { AgentInfo } from '../app/agents.js';
 import { Backoff } from './backoff.js';
 import { sendWindowChange } from '../../lib/ssh-window.js';
 

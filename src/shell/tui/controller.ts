@@ -5,7 +5,7 @@ import { ConvocateError } from '../../protocol/errors.js';
 import { shortId, type Session } from '../../protocol/session.js';
 import type { Intent } from '../app/intents.js';
 import type { AppStore } from '../app/store.js';
-import type { SessionDirectory } from '../client/router-types.js';
+import type { AgentDirectory } from '../client/agent-directory.js';
 
 export interface ControllerHooks {
   /** Hands the terminal to the session and resolves when the operator is back. */
@@ -19,7 +19,7 @@ export class TuiController {
 
   constructor(
     private readonly store: AppStore,
-    private readonly directory: SessionDirectory,
+    private readonly directory: AgentDirectory,
     private readonly hooks: ControllerHooks,
   ) {
     store.onIntent((intent) => void this.handle(intent));

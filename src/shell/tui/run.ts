@@ -8,13 +8,13 @@ import { createElement } from 'react';
 import type { Session } from '../../protocol/session.js';
 import { AppStore } from '../app/store.js';
 import { initialState, type BuildInfo } from '../app/state.js';
-import type { SessionDirectory } from '../client/router-types.js';
+import type { AgentDirectory } from '../client/agent-directory.js';
 import { App } from '../ui/App.js';
 import { TuiController } from './controller.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 
 export interface RunTuiOptions {
-  directory: SessionDirectory;
+  directory: AgentDirectory;
   stdin: TuiStdin;
   stdout: TuiStdout;
   version: string;

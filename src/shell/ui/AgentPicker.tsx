@@ -1,6 +1,6 @@
 // Chooses the agent a new session will live on, when there is more than one.
 import { Box, Text } from 'ink';
-import type { AgentInfo } from '../client/agent-client.js';
+import type { AgentInfo } from '../app/agents.js';
 import { truncate } from '../app/format.js';
 import { Dialog } from './Dialog.js';
 

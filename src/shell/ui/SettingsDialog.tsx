@@ -1,7 +1,7 @@
 // Read-only diagnostics: this build, and every agent with its reachability,
 // version and last heartbeat, plus session directories that could not be read.
 import { Box, Text } from 'ink';
-import type { AgentHealth, MergedList } from '../client/router-types.js';
+import type { AgentHealth, MergedList } from '../app/agents.js';
 import { relativeAge, truncate } from '../app/format.js';
 import type { BuildInfo } from '../app/state.js';
 import { Dialog } from './Dialog.js';
