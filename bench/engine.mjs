@@ -74,7 +74,7 @@ async function listing() {
     return runtime;
   });
   try {
-    for (let i = 0; i < LIST_SESSIONS; i++) await agent.engine.store.create({ name: `s${i}`, port: 0 });
+    for (let i = 0; i < LIST_SESSIONS; i++) await agent.store.create({ name: `s${i}`, port: 0 });
     // A few running sessions so that the live fields are really computed.
     const { sessions } = await agent.api.call('list', null);
     for (const s of sessions.slice(0, 5)) await agent.api.call('restart', { id: s.uuid });

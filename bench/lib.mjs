@@ -5,11 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
-import { Dispatcher } from '../dist/agent/dispatcher.js';
-import { SessionEngine } from '../dist/agent/engine.js';
+import { buildAgent } from '../dist/agent/build-agent.js';
+import { resolveAgentConfig } from '../dist/agent/config.js';
 import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
-import { SessionStore } from '../dist/agent/sessions/store.js';
-import { MemorySettingsStore } from '../dist/agent/settings.js';
 import { DEFAULT_IMAGE } from '../dist/protocol/version.js';
 
 export const docker = new Docker();
@@ -30,28 +28,18 @@ export function pct(values, p) {
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** A real agent over a temp sessions dir; `runtime` may be wrapped to count calls. */
+/** A real agent from the production composition root over temp dirs; `runtime` may be wrapped to count calls. */
 export async function benchAgent(name, wrapRuntime = (r) => r) {
   const agentId = `bench-${name}-${process.pid}`;
-  const dir = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
-  const store = new SessionStore({ dir, chownTo: process.getuid?.() === 0 ? { uid: 1337, gid: 1337 } : undefined });
-  await store.init();
-  const runtime = wrapRuntime(new DockerRuntime(docker));
-  const engine = new SessionEngine({
-    store,
-    runtime,
-    agentId,
-    settings: { image, dnsServer: '', cgroupParent: '' },
-    settingsStore: new MemorySettingsStore(),
-  });
+  const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
+  const config = resolveAgentConfig({ configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image }, {});
+  const built = await buildAgent(config, { agentId, runtime: wrapRuntime(new DockerRuntime(docker)) });
   return {
-    agentId,
-    dir,
-    engine,
-    api: new Dispatcher(engine),
+    ...built,
+    dir: config.sessionsDir,
     cleanup: async () => {
       await removeByLabel(`convocate.agent=${agentId}`);
-      await rm(dir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     },
   };
 }

@@ -90,7 +90,7 @@ async function overSsh() {
 /** The newcomer's setup: the same TUI with the embedded local agent in its process. */
 async function embedded() {
   const agent = await benchAgent('tui');
-  for (let i = 0; i < SESSIONS; i++) await agent.engine.store.create({ name: `s${i}`, port: 0 });
+  for (let i = 0; i < SESSIONS; i++) await agent.store.create({ name: `s${i}`, port: 0 });
   const dir = new MultiAgentDirectory([new LocalAgentClient(agent.api)]);
   try {
     const tui = await startTui(dir);

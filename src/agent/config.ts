@@ -71,7 +71,7 @@ export function resolveAgentConfig(
     hostKey: pick(flags.hostKey) ?? join(configDir, 'host_key'),
     authKeys: pick(flags.authKeys) ?? join(configDir, 'authorized_keys'),
     shellHost: pick(flags.shellHost) ?? readShellHost(configDir),
-    shellPort: flags.shellPort === undefined || flags.shellPort === '' ? STATUS_PORT : parsePort(flags.shellPort, '--shell-port'),
+    shellPort: flags.shellPort === undefined || flags.shellPort === '' ? STATUS_PORT : parsePortFlag(flags.shellPort, '--shell-port'),
     shellKey: pick(flags.shellKey) ?? join(configDir, 'agent_to_shell_ed25519_key'),
     shellKnownHost: pick(flags.shellKnownHost) ?? join(configDir, 'shell_host_key.pub'),
     dnsServer: pick(flags.dnsServer),
@@ -102,7 +102,8 @@ export function parseListen(value: string): ListenAddress {
   return { host, port: Number(portText) };
 }
 
-function parsePort(value: string | number, flag: string): number {
+/** A port given as a flag (e.g. `--shell-port`): 1-65535, never -1 or 0. */
+function parsePortFlag(value: string | number, flag: string): number {
   const text = String(value);
   if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
     throw new Error(`bad ${flag} ${JSON.stringify(text)}: must be 1-65535`);

@@ -1,6 +1,7 @@
 // The session engine: every operation of SPEC §2 on one host, over a session
 // store (files, locks) and a container runtime (Docker). Transport-free: the
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
+import type { AttachHandle } from '../protocol/agent-api.js';
 import { errors, ConvocateError } from '../protocol/errors.js';
 import type { AgentSettings, ListResult, OpParams } from '../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../protocol/status.js';
@@ -9,7 +10,7 @@ import { VERSION } from '../protocol/version.js';
 import type { BindMount, ContainerRuntime } from './runtime/container-runtime.js';
 import { TMUX_SESSION, CONTAINER_USER } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
-import { assertUuid } from './sessions/validation.js';
+import { assertUuid } from '../protocol/validation.js';
 import type { EngineSettings, SettingsStore } from './settings.js';
 import { LiveState } from './live-state.js';
 
@@ -39,14 +40,6 @@ export class SessionEngine {
     this.live = new LiveState(opts.store, opts.runtime);
   }
 
-  get store(): SessionStore {
-    return this.opts.store;
-  }
-
-  get runtime(): ContainerRuntime {
-    return this.opts.runtime;
-  }
-
   get image(): string {
     return this.settings.image;
   }
@@ -64,7 +57,7 @@ export class SessionEngine {
     const meta = await this.opts.store.create({
       name: p.name,
       port: p.port ?? 0,
-      protocol: (p.protocol ?? 'tcp') as SessionMeta['protocol'],
+      protocol: p.protocol ?? 'tcp',
       dns_name: p.dns_name ?? '',
     });
     this.emitSession('container.created', meta);
@@ -77,7 +70,7 @@ export class SessionEngine {
       this.opts.store.update(p.id, {
         name: p.name,
         port: p.port,
-        protocol: p.protocol as SessionMeta['protocol'] | undefined,
+        protocol: p.protocol,
         dns_name: p.dns_name,
       }),
     );
@@ -147,6 +140,42 @@ export class SessionEngine {
     const meta = await this.opts.store.get(id);
     await this.opts.store.locks.override(id);
     return this.live.one(meta);
+  }
+
+  /** The first half of an attach: start the session when it is stopped and move `last_accessed`. */
+  async prepareAttach(id: string): Promise<SessionMeta> {
+    assertUuid(id);
+    const meta = await this.opts.store.get(id);
+    await this.ensureRunning(meta);
+    try {
+      await this.opts.store.locks.withLock(id, () => this.opts.store.touch(id));
+    } catch (err) {
+      // A concurrent mutation holding the lock must not fail the attach.
+      if (!(err instanceof ConvocateError && err.code === 'locked')) throw err;
+    }
+    return meta;
+  }
+
+  /** A PTY running `cmd` as the session user, counted as an attached operator until it closes. */
+  async relay(uuid: string, cmd: string[], size: { cols: number; rows: number }): Promise<AttachHandle> {
+    const pty = await this.opts.runtime.execPty(uuid, cmd, {
+      user: CONTAINER_USER,
+      cols: size.cols,
+      rows: size.rows,
+      env: ['TERM=xterm-256color', 'LANG=C.UTF-8'],
+    });
+    const endRelay = this.live.openRelay(uuid);
+    const done = pty.exit.then(endRelay, endRelay);
+    pty.stream.once('close', endRelay);
+    return {
+      stream: pty.stream,
+      resize: (cols, rows) => pty.resize(cols, rows),
+      done,
+      close: () => {
+        endRelay();
+        pty.stream.destroy();
+      },
+    };
   }
 
   settingsView(): AgentSettings {

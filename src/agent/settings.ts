@@ -44,7 +44,7 @@ export class FileSettingsStore implements SettingsStore {
   }
 }
 
-/** For the embedded agent and tests: settings live only in memory. */
+/** Settings that live only in memory, for tests that must not touch a config dir. */
 export class MemorySettingsStore implements SettingsStore {
   async load(defaults: EngineSettings): Promise<EngineSettings> {
     return defaults;

@@ -34,7 +34,7 @@ const code = await runShell(process.argv.slice(2), {
       // Loaded on demand: `convocate version` or a remote-only shell never pays for Docker's client.
       embedded: async () => {
         const [{ buildAgent }, { resolveAgentConfig }] = await Promise.all([
-          import('../agent/embedded.js'),
+          import('../agent/build-agent.js'),
           import('../agent/config.js'),
         ]);
         return (await buildAgent(resolveAgentConfig({}))).api;

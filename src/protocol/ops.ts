@@ -2,7 +2,7 @@
 // of its params and the type of its result. Both the agent's dispatcher and the
 // shell's clients are typed from this one table.
 import { z } from 'zod';
-import type { BrokenSession, Session } from './session.js';
+import { PROTOCOLS, type BrokenSession, type Session } from './session.js';
 
 const id = z.string();
 const port = z.number().int();
@@ -14,7 +14,7 @@ export const paramSchemas = {
   create: z.object({
     name: z.string(),
     port: port.optional(),
-    protocol: z.string().optional(),
+    protocol: z.enum(PROTOCOLS).optional(),
     dns_name: z.string().optional(),
   }),
   /** Omitted fields keep their value; an empty name keeps the old one; an empty dns_name clears it. */
@@ -22,7 +22,7 @@ export const paramSchemas = {
     id,
     name: z.string().optional(),
     port: port.optional(),
-    protocol: z.string().optional(),
+    protocol: z.enum(PROTOCOLS).optional(),
     dns_name: z.string().optional(),
   }),
   clone: z.object({ source_id: id, name: z.string() }),

@@ -38,7 +38,7 @@ function collect(handle: AttachHandle): { text: () => string } {
 }
 
 async function tmux(uuid: string, ...args: string[]): Promise<string> {
-  const r = await agent.engine.runtime.exec(uuid, ['tmux', ...args], { user: 'convocate' });
+  const r = await agent.runtime.exec(uuid, ['tmux', ...args], { user: 'convocate' });
   return r.output.trim();
 }
 
@@ -49,7 +49,7 @@ describe('session engine on real Docker', () => {
     expect(existsSync(join(agent.sessionsDir, s.uuid, 'session.json'))).toBe(true);
     const { sessions } = await agent.api.call('list', null);
     expect(sessions.map((x) => x.uuid)).toContain(s.uuid);
-    expect((await agent.engine.runtime.list()).filter((c) => c.uuid === s.uuid)).toEqual([]);
+    expect((await agent.runtime.list()).filter((c) => c.uuid === s.uuid)).toEqual([]);
     expect(agent.events.at(-1)).toMatchObject({ type: 'container.created', session_id: s.uuid });
   });
 
@@ -84,7 +84,7 @@ describe('session engine on real Docker', () => {
     await agent.api.call('restart', { id: s.uuid });
     expect((await agent.api.call('get', { id: s.uuid })).state).toBe('R');
     await expectError(agent.api.call('restart', { id: s.uuid }), 'already_running', 'session is already running');
-    await agent.engine.runtime.exec(s.uuid, ['sh', '-c', 'echo precious > ~/notes.txt && ln -s notes.txt ~/link'], { user: 'convocate' });
+    await agent.runtime.exec(s.uuid, ['sh', '-c', 'echo precious > ~/notes.txt && ln -s notes.txt ~/link'], { user: 'convocate' });
 
     const t0 = Date.now();
     const killed = await agent.api.call('kill', { id: s.uuid });
@@ -97,7 +97,7 @@ describe('session engine on real Docker', () => {
     expect(await readFile(join(agent.sessionsDir, s.uuid, 'notes.txt'), 'utf8')).toBe('precious\n');
 
     await agent.api.call('restart', { id: s.uuid });
-    const r = await agent.engine.runtime.exec(s.uuid, ['cat', '/home/convocate/notes.txt'], { user: 'convocate' });
+    const r = await agent.runtime.exec(s.uuid, ['cat', '/home/convocate/notes.txt'], { user: 'convocate' });
     expect(r.output.trim()).toBe('precious');
 
     const clone = await agent.api.call('clone', { source_id: s.uuid, name: 'keeper-copy' });

@@ -1,49 +1,37 @@
-// A real agent (store + DockerRuntime + engine + dispatcher) over a temp
-// sessions dir, labelled with a unique agent id so cleanup is exact.
+// A real agent built by the production composition root over temp config and
+// sessions dirs, labelled with a unique agent id so cleanup is exact.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusEvent } from '../../src/protocol/status.js';
-import { Dispatcher } from '../../src/agent/dispatcher.js';
-import { SessionEngine } from '../../src/agent/engine.js';
-import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
-import { SessionStore } from '../../src/agent/sessions/store.js';
-import { MemorySettingsStore } from '../../src/agent/settings.js';
+import { buildAgent, type AgentDeps, type BuiltAgent } from '../../src/agent/build-agent.js';
+import { resolveAgentConfig } from '../../src/agent/config.js';
 import { removeAgentContainers, requireDocker, sessionImage, testAgentId } from './docker.js';
 
-export interface TestAgent {
-  agentId: string;
+export interface TestAgent extends BuiltAgent {
   sessionsDir: string;
-  engine: SessionEngine;
-  api: Dispatcher;
+  configDir: string;
   events: StatusEvent[];
   cleanup(): Promise<void>;
 }
 
-export async function makeTestAgent(name: string): Promise<TestAgent> {
+export async function makeTestAgent(name: string, deps: AgentDeps = {}): Promise<TestAgent> {
   await requireDocker();
-  const agentId = testAgentId(name);
-  const sessionsDir = await mkdtemp(join(tmpdir(), `convocate-${name}-`));
-  const store = new SessionStore({ dir: sessionsDir, chownTo: { uid: 1337, gid: 1337 } });
-  await store.init();
+  const root = await mkdtemp(join(tmpdir(), `convocate-${name}-`));
+  const config = resolveAgentConfig(
+    { configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image: sessionImage() },
+    {},
+  );
   const events: StatusEvent[] = [];
-  const engine = new SessionEngine({
-    store,
-    runtime: new DockerRuntime(),
-    agentId,
-    settings: { image: sessionImage(), dnsServer: '', cgroupParent: '' },
-    settingsStore: new MemorySettingsStore(),
-    emit: (e) => events.push(e),
-  });
+  const built = await buildAgent(config, { agentId: testAgentId(name), emit: (e) => events.push(e), ...deps });
   return {
-    agentId,
-    sessionsDir,
-    engine,
-    api: new Dispatcher(engine),
+    ...built,
+    sessionsDir: config.sessionsDir,
+    configDir: config.configDir,
     events,
     cleanup: async () => {
-      await removeAgentContainers(agentId);
-      await rm(sessionsDir, { recursive: true, force: true });
+      await removeAgentContainers(built.agentId);
+      await rm(root, { recursive: true, force: true });
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AttachHandle } from '../../src/protocol/agent-api.js';
 import { ConvocateError, errors } from '../../src/protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../src/protocol/ops.js';
 import { NO_ACTIVITY, NO_RESOURCES, sessionState, type Protocol, type Session, type SessionMeta } from '../../src/protocol/session.js';
+import { validateDnsName, validateName, validatePort, validateProtocol } from '../../src/protocol/validation.js';
 import type { AgentClient } from '../../src/shell/client/agent-client.js';
 import type { AgentInfo } from '../../src/shell/app/agents.js';
 import type { AgentDirectory } from '../../src/shell/client/agent-directory.js';
@@ -171,18 +172,12 @@ export class FakeSessionDirectory implements AgentDirectory {
   }
 }
 
+/** The protocol's own rules, so that the fake answers bad input as an agent does. */
 function checkFields(p: { name?: string; port?: number; protocol?: string; dns_name?: string }, requireName: boolean): void {
-  if (requireName || (p.name !== undefined && p.name !== '')) {
-    if (!p.name || !/^[A-Za-z0-9_-]{1,64}$/.test(p.name)) {
-      throw new ConvocateError('invalid_argument', `invalid name ${JSON.stringify(p.name ?? '')}`);
-    }
-  }
-  if (p.port !== undefined && !(p.port === -1 || (p.port >= 0 && p.port <= 65535))) {
-    throw new ConvocateError('invalid_argument', `invalid port ${p.port}`);
-  }
-  if (p.protocol !== undefined && p.protocol !== 'tcp' && p.protocol !== 'udp') {
-    throw new ConvocateError('invalid_argument', `invalid protocol ${JSON.stringify(p.protocol)}`);
-  }
+  if (requireName || (p.name !== undefined && p.name !== '')) validateName(p.name);
+  if (p.port !== undefined) validatePort(p.port);
+  if (p.protocol !== undefined) validateProtocol(p.protocol);
+  if (p.dns_name !== undefined) validateDnsName(p.dns_name);
 }
 
 class FakeAgentClient implements AgentClient {

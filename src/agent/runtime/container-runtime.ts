@@ -1,5 +1,5 @@
 // The agent's only view of a container engine. DockerRuntime implements it on
-// the Docker Engine API; unit tests pass a FakeContainerRuntime.
+// the Docker Engine API; unit tests use FakeRuntime.
 import type { Duplex } from 'node:stream';
 import type { Protocol } from '../../protocol/session.js';
 

@@ -5,7 +5,7 @@ import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
 import { isPidAlive as realIsPidAlive } from '../../lib/process.js';
-import { assertUuid } from './validation.js';
+import { assertUuid } from '../../protocol/validation.js';
 
 export const LOCK_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const ACQUIRE_TRIES = 5;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { PROTOCOLS } from '../../protocol/session.js';
 import type { SessionMeta } from '../../protocol/session.js';
-import { validateDnsName, validateName } from './validation.js';
+import { validateDnsName, validateName } from '../../protocol/validation.js';
 
 export const SESSION_FILE = 'session.json';
 const MAX_BYTES = 64 * 1024;

@@ -22,7 +22,7 @@ import {
   validateName,
   validatePort,
   validateProtocol,
-} from './validation.js';
+} from '../../protocol/validation.js';
 
 const execFileP = promisify(execFile);
 const STAGING_RE = /^\.(?:new|clone|delete)-[0-9a-fA-F-]{36}\.([0-9]+)\.tmp$/;

@@ -3,7 +3,7 @@
 import type { Protocol, Session } from '../../protocol/session.js';
 import type { SessionFields } from './intents.js';
 import type { KeyPress } from './keys.js';
-import { checkDnsName, checkName, parsePort } from './validate.js';
+import { dnsNameProblem, nameProblem, parsePortText } from '../../protocol/validation.js';
 
 export type FormPurpose = 'create' | 'edit' | 'clone';
 export type FieldName = 'name' | 'protocol' | 'port' | 'dns';
@@ -107,17 +107,21 @@ function erase(form: FormState): FormState {
 export function submitForm(form: FormState): FormOutcome {
   const name = form.name.trim();
   // The agent keeps the old name when edit sends an empty one.
-  const nameError = form.purpose === 'edit' && name === '' ? undefined : checkName(name);
+  const nameError = form.purpose === 'edit' && name === '' ? undefined : nameProblem(name);
   if (nameError) return { type: 'update', form: { ...form, active: 'name', error: nameError } };
   if (form.purpose === 'clone') {
     return { type: 'submit', fields: { name, protocol: 'tcp', port: 0, dns_name: '' } };
   }
-  const port = parsePort(form.port);
-  if ('error' in port) return { type: 'update', form: { ...form, active: 'port', error: port.error } };
+  let port: number;
+  try {
+    port = parsePortText(form.port);
+  } catch (err) {
+    return { type: 'update', form: { ...form, active: 'port', error: (err as Error).message } };
+  }
   const dns = form.dns.trim();
-  const dnsError = checkDnsName(dns);
+  const dnsError = dnsNameProblem(dns);
   if (dnsError) return { type: 'update', form: { ...form, active: 'dns', error: dnsError } };
-  return { type: 'submit', fields: { name, protocol: form.protocol, port: port.port, dns_name: dns } };
+  return { type: 'submit', fields: { name, protocol: form.protocol, port, dns_name: dns } };
 }
 
 export function formKey(form: FormState, key: KeyPress): FormOutcome {

@@ -1,7 +1,8 @@
 // The scripting CLI (SPEC §5): every command goes through the same
 // AgentDirectory as the TUI, so it spans every agent alike.
-import { ConvocateError, quote } from '../../protocol/errors.js';
-import type { Protocol, Session } from '../../protocol/session.js';
+import { ConvocateError } from '../../protocol/errors.js';
+import type { Session } from '../../protocol/session.js';
+import { parsePortText, validateDnsName, validateProtocol } from '../../protocol/validation.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 import { formatTable, toJson } from './present.js';
@@ -14,7 +15,8 @@ export interface CliIo {
   confirm?: (question: string) => Promise<boolean>;
 }
 
-export interface SessionFields {
+/** Session fields as typed on the command line; checked with the protocol's rules before they travel. */
+export interface SessionFlags {
   port?: string;
   proto?: string;
   dns?: string;
@@ -36,25 +38,25 @@ export async function newCommand(
   dir: AgentDirectory,
   io: CliIo,
   name: string,
-  opts: SessionFields & { agent?: string; json?: boolean },
+  opts: SessionFlags & { agent?: string; json?: boolean },
 ): Promise<void> {
   const agentId = pickAgent(dir, opts.agent);
   const session = await dir.client(agentId).call('create', {
     name,
-    port: parsePort(opts.port) ?? 0,
-    protocol: opts.proto ?? 'tcp',
-    dns_name: opts.dns ?? '',
+    port: opts.port === undefined ? 0 : parsePortText(opts.port),
+    protocol: validateProtocol(opts.proto),
+    dns_name: validateDnsName(opts.dns),
   });
   printSession(io, { ...session, agent_id: agentId, agent_host: dir.client(agentId).info.host }, opts.json, 'created');
 }
 
-export async function editCommand(dir: AgentDirectory, io: CliIo, id: string, opts: SessionFields & { json?: boolean }): Promise<void> {
+export async function editCommand(dir: AgentDirectory, io: CliIo, id: string, opts: SessionFlags & { json?: boolean }): Promise<void> {
   const s = await dir.resolve(id);
   const updated = await dir.client(s.agent_id!).call('edit', {
     id: s.uuid,
     name: opts.name,
-    port: parsePort(opts.port),
-    protocol: opts.proto as Protocol | undefined,
+    port: opts.port === undefined ? undefined : parsePortText(opts.port),
+    protocol: opts.proto === undefined ? undefined : validateProtocol(opts.proto),
     dns_name: opts.dns,
   });
   printSession(io, stamp(updated, s), opts.json, 'edited');
@@ -106,14 +108,6 @@ function pickAgent(dir: AgentDirectory, wanted: string | undefined): string {
     'invalid_argument',
     `several agents registered: pick one with --agent (${agents.map((a) => a.id).join(', ')})`,
   );
-}
-
-export function parsePort(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^-?\d+$/.test(text.trim())) {
-    throw new ConvocateError('invalid_argument', `port ${quote(text)} is invalid: use -1 (auto), 0 (none) or 1-65535`);
-  }
-  return Number(text);
 }
 
 function stamp(s: Session, from: Session): Session {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import type { SessionMeta } from '../../protocol/session.js';
+import { dnsNameProblem } from '../../protocol/validation.js';
 import type { StatusEvent } from '../../protocol/status.js';
 
 export interface DnsEntry {
@@ -19,10 +20,9 @@ export interface DnsRecord {
   dns_name: string;
 }
 
-const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
+/** Only a name the agent itself would accept reaches the file: no newline or space can smuggle in a line. */
 export function isValidDnsName(name: string): boolean {
-  return DNS_NAME.test(name);
+  return name !== '' && dnsNameProblem(name) === undefined;
 }
 
 /**

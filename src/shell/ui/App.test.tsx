@@ -78,7 +78,7 @@ describe('App', () => {
   it('shows a client-side error in the form and fixes it with Backspace', async () => {
     const t = await mount();
     await t.type('n', 'a', '!', ENTER);
-    await t.see('name may contain only letters');
+    await t.see('name "a!" is invalid: use letters');
     await t.type(BACKSPACE, ENTER);
     await t.see('created a (');
   });

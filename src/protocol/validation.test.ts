@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConvocateError } from '../../protocol/errors.js';
+import { ConvocateError } from './errors.js';
 import {
   assertUuid,
+  dnsNameProblem,
   isUuid,
+  nameProblem,
+  parsePortText,
   validateDnsName,
   validateName,
   validatePort,
@@ -144,5 +147,24 @@ describe('validateDnsName', () => {
     const long = `${ok}x`;
     const err = thrown(() => validateDnsName(long));
     expect(err.message).toBe(`dns name ${JSON.stringify(`${long.slice(0, 80)}…`)} is invalid: longer than 253 characters`);
+  });
+});
+
+describe('person-typed values (form fields, CLI flags)', () => {
+  it('parsePortText reads empty as none and allows -1, 0 and 1-65535', () => {
+    expect(parsePortText('')).toBe(0);
+    expect(parsePortText(' -1 ')).toBe(-1);
+    expect(parsePortText('65535')).toBe(65535);
+  });
+
+  it.each(['65536', '-2', 'abc', '1.5', '80a'])('parsePortText refuses %j with the agent\'s text', (bad) => {
+    expect(thrown(() => parsePortText(bad)).message).toMatch(/^port .* is invalid: use -1 \(auto\), 0 \(none\) or 1-65535$/);
+  });
+
+  it('the problem functions say the same as the validators, and nothing for good values', () => {
+    expect(nameProblem('web')).toBeUndefined();
+    expect(nameProblem('a b')).toBe(thrown(() => validateName('a b')).message);
+    expect(dnsNameProblem('')).toBeUndefined();
+    expect(dnsNameProblem('Web')).toBe(thrown(() => validateDnsName('Web')).message);
   });
 });

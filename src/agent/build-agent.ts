@@ -1,0 +1,80 @@
+// The one composition root of an agent: store + container runtime + settings +
+// engine + op table, wired from a config and injected parts. `serve`, the
+// shell's embedded `local` agent, the tests and the benchmarks all call it, so
+// every one of them runs the production wiring.
+import { mkdir } from 'node:fs/promises';
+import { ConvocateError } from '../protocol/errors.js';
+import type { StatusEvent } from '../protocol/status.js';
+import { isRoot } from '../lib/process.js';
+import { type AgentConfig, loadOrCreateAgentId } from './config.js';
+import { Dispatcher } from './dispatcher.js';
+import { SessionEngine } from './engine.js';
+import { detectHostMounts } from './host-mounts.js';
+import type { BindMount, ContainerRuntime } from './runtime/container-runtime.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { LockManager } from './sessions/locks.js';
+import { SessionStore } from './sessions/store.js';
+import { FileSettingsStore, type SettingsStore } from './settings.js';
+
+export const SESSION_UID = 1337;
+
+/** Parts a caller may replace; each defaults to the production one. */
+export interface AgentDeps {
+  runtime?: ContainerRuntime;
+  /** Default: `<config-dir>/agent-id`, minted on first start. */
+  agentId?: string;
+  emit?: (event: StatusEvent) => void;
+  now?: () => Date;
+  /** Default: `<config-dir>/settings.json`. */
+  settingsStore?: SettingsStore;
+  /** Default: what the host offers (see host-mounts.ts). */
+  hostMounts?: BindMount[];
+  /** How long a freshly started container may take to bring tmux up. */
+  readyTimeoutMs?: number;
+}
+
+export interface BuiltAgent {
+  agentId: string;
+  engine: SessionEngine;
+  api: Dispatcher;
+  store: SessionStore;
+  runtime: ContainerRuntime;
+}
+
+export async function buildAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<BuiltAgent> {
+  const runtime = deps.runtime ?? new DockerRuntime();
+  await runtime.ping();
+  await mkdir(config.configDir, { recursive: true, mode: 0o755 });
+  const agentId = deps.agentId ?? loadOrCreateAgentId(config.configDir);
+  const store = new SessionStore({
+    dir: config.sessionsDir,
+    now: deps.now,
+    locks: new LockManager({ dir: config.sessionsDir, now: deps.now }),
+    // Root makes the homes for the container user; anyone else keeps them (the entrypoint adopts the owner).
+    chownTo: isRoot() ? { uid: SESSION_UID, gid: SESSION_UID } : undefined,
+  });
+  await store.init();
+  const settingsStore = deps.settingsStore ?? new FileSettingsStore(config.configDir);
+  const settings = await settingsStore.load({
+    image: config.image,
+    dnsServer: config.dnsServer ?? '',
+    cgroupParent: config.cgroupParent ?? '',
+  });
+  if (!(await runtime.imageExists(settings.image))) {
+    throw new ConvocateError(
+      'unavailable',
+      `session image "${settings.image}" not found: build it with \`convocate-agent image build --offline\``,
+    );
+  }
+  const engine = new SessionEngine({
+    store,
+    runtime,
+    agentId,
+    settings,
+    settingsStore,
+    hostMounts: deps.hostMounts ?? (await detectHostMounts()),
+    emit: deps.emit,
+    readyTimeoutMs: deps.readyTimeoutMs,
+  });
+  return { agentId, engine, api: new Dispatcher(engine), store, runtime };
+}
