@@ -22,7 +22,8 @@ describe('isPidAlive', () => {
 });
 
 describe('isRoot', () => {
-  it('matches getuid', () => {
-    expect(isRoot()).toBe(process.getuid?.() === 0);
+  it('is true for uid 0 only', () => {
+    expect(isRoot(() => 0)).toBe(true);
+    expect(isRoot(() => 1000)).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-export function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
+/** `getuid` is absent on platforms without POSIX users (never root there). */
+export function isRoot(getuid: (() => number) | undefined = process.getuid?.bind(process)): boolean {
+  return getuid !== undefined && getuid() === 0;
 }

