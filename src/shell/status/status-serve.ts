@@ -62,6 +62,8 @@ export interface StatusServer {
   port: number;
   keeper: HostsFileKeeper | undefined;
   agents(): AgentSeen[];
+  /** Connections not yet authenticated, and authenticated ones. */
+  counts(): { preAuth: number; authenticated: number };
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     port: server.port,
     keeper,
     agents: () => [...seen.values()].map((a) => ({ ...a })),
+    counts: () => server.counts(),
     close: async () => {
       clearInterval(resyncTimer);
       await server.close();
