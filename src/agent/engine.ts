@@ -196,6 +196,7 @@ export class SessionEngine {
 
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
   async start(meta: SessionMeta): Promise<void> {
+    await this.opts.store.assertUniqueAtStart(meta);
     await this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,

@@ -106,3 +106,16 @@ describe('session layout', () => {
     expect(await readFile(join(store.homeDir(B), 'home', 'x'), 'utf8')).toBe('user file');
   });
 });
+
+describe('uniqueness at start', () => {
+  it('refuses a start whose port or DNS name another session holds (e.g. after a first-layout rewrite)', async () => {
+    await oldLayout();
+    // The container of B rewrote its session.json (first layout) to take A's port and name.
+    await writeFile(join(ctx.dir, B, 'session.json'), JSON.stringify({ ...meta(B, 'beta', 4001), dns_name: 'alpha.dev' }));
+    const store = await newStore();
+    const b = await store.get(B);
+    await expect(store.assertUniqueAtStart(b)).rejects.toThrow('port 4001/tcp already in use');
+    await expect(store.assertUniqueAtStart({ ...b, port: 0 })).rejects.toThrow('dns name "alpha.dev" already in use');
+    await expect(store.assertUniqueAtStart({ ...b, port: 4003, dns_name: 'beta.dev' })).resolves.toBeUndefined();
+  });
+});

@@ -243,6 +243,18 @@ export class SessionStore {
     await rm(this.locks.lockPath(uuid), { force: true });
   }
 
+  /**
+   * Port and DNS uniqueness again, right before a start: metadata from the
+   * first layout or a hand edit never went through create/edit's checks.
+   */
+  async assertUniqueAtStart(meta: SessionMeta): Promise<void> {
+    const others = (await this.list()).sessions.filter((s) => s.uuid !== meta.uuid);
+    if (meta.port > 0 && others.some((s) => s.port === meta.port && s.protocol === meta.protocol)) {
+      throw errors.portInUse(meta.port, meta.protocol);
+    }
+    assertDnsFree(meta.dns_name, others);
+  }
+
   private stagingDir(kind: 'new' | 'clone' | 'delete', uuid: string): string {
     return join(this.dir, `.${kind}-${uuid}.${process.pid}.tmp`);
   }
