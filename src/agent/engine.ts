@@ -114,12 +114,15 @@ export class SessionEngine {
 
   async restart(id: string): Promise<Session> {
     assertUuid(id);
-    const meta = await this.opts.store.get(id);
+    await this.opts.store.get(id);
     if (await this.live.isRunning(id)) throw errors.alreadyRunning();
-    await this.opts.store.locks.withLock(id, async () => {
+    const meta = await this.opts.store.locks.withLock(id, async () => {
       // Again under the lock: a start that finished meanwhile must not be replaced.
       if (await this.live.isRunning(id)) throw errors.alreadyRunning();
-      await this.start(meta);
+      // Read under the lock, so that an edit that just finished is what starts.
+      const current = await this.opts.store.get(id);
+      await this.start(current);
+      return current;
     });
     return this.live.one(meta);
   }
@@ -212,7 +215,8 @@ export class SessionEngine {
     const start = (async () => {
       if (await this.live.isRunning(meta.uuid)) return;
       await this.opts.store.locks.withLock(meta.uuid, async () => {
-        if (!(await this.live.isRunning(meta.uuid))) await this.start(meta);
+        // The metadata read under the lock is what starts: an edit may have landed since the caller read it.
+        if (!(await this.live.isRunning(meta.uuid))) await this.start(await this.opts.store.get(meta.uuid));
       });
     })().finally(() => this.starting.delete(meta.uuid));
     this.starting.set(meta.uuid, start);
@@ -221,6 +225,7 @@ export class SessionEngine {
 
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
   async start(meta: SessionMeta): Promise<void> {
+    await this.opts.store.assertUniqueAtStart(meta);
     await this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,

@@ -7,27 +7,18 @@ import { ED25519, fingerprint, readAuthorizedKeys } from './keys.js';
 
 /** Past this many failed attempts on one connection the peer is cut off. */
 const MAX_FAILED_ATTEMPTS = 6;
-/** Like sshd's LoginGraceTime: a peer that has not authenticated by then is dropped. */
-export const AUTH_GRACE_MS = 30_000;
 
+/** The grace time to authenticate is the caller's (ssh-guard.ts), counted from the TCP accept. */
 export function requireEd25519PublicKey(
   conn: Connection,
   authorizedKeysPath: string,
   log: (msg: string) => void,
   peer: string,
-  graceMs = AUTH_GRACE_MS,
   /** Told which authorized key the peer proved it holds. */
   onAccepted?: (key: Buffer) => void,
 ): void {
   let failures = 0;
   let nones = 0;
-  const grace = setTimeout(() => {
-    log(`auth grace time over for ${peer}`);
-    conn.end();
-  }, graceMs);
-  grace.unref();
-  conn.once('ready', () => clearTimeout(grace));
-  conn.once('close', () => clearTimeout(grace));
   const refuse = (ctx: AuthContext, why?: string) => {
     if (why) log(`auth refused for ${peer}: ${why}`);
     ctx.reject(['publickey']);

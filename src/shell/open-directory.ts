@@ -1,12 +1,11 @@
-// Chooses the shell's agents: every registered agent over SSH or, with none
-// registered, the embedded `local` agent on this host's Docker.
+// Chooses the shell's agents: every registered agent (over SSH, or listed as
+// unavailable with the reason when its files cannot be loaded) or, only when
+// nothing at all is registered, the embedded `local` agent on this host's Docker.
 import type { AgentApi } from '../protocol/agent-api.js';
 import { ConvocateError } from '../protocol/errors.js';
-import type { AgentClient } from './client/agent-client.js';
 import { MultiAgentDirectory } from './client/directory.js';
 import { LocalAgentClient } from './client/local-agent-client.js';
-import { loadRegistry } from './client/registry.js';
-import { SshAgentClient } from './client/ssh-agent-client.js';
+import { loadRegistry, registryClients } from './client/registry.js';
 import { resolveShellConfig, type ShellConfig } from './config.js';
 
 export interface OpenOptions {
@@ -18,12 +17,10 @@ export interface OpenOptions {
 
 export async function openDirectory(opts: OpenOptions): Promise<MultiAgentDirectory> {
   const config = opts.config ?? resolveShellConfig();
-  const { agents, problems } = await loadRegistry(config.configDir);
-  for (const p of problems) opts.stderr?.write(`warning: agent ${p.agentId} skipped: ${p.error}\n`);
-  if (agents.length > 0) {
-    const clients: AgentClient[] = agents.map((a) => new SshAgentClient(a));
-    return new MultiAgentDirectory(clients);
-  }
+  const registry = await loadRegistry(config.configDir);
+  for (const p of registry.problems) opts.stderr?.write(`warning: agent ${p.agentId} cannot be loaded: ${p.error}\n`);
+  // Registered agents that all fail to load are shown failing, never swapped for the embedded one.
+  if (registry.agents.length + registry.problems.length > 0) return new MultiAgentDirectory(registryClients(registry));
   let api: AgentApi;
   try {
     api = await opts.embedded();

@@ -94,7 +94,7 @@ describe('session engine on real Docker', () => {
     const before = agent.events.length;
     await agent.api.call('kill', { id: s.uuid });
     expect(agent.events.length).toBe(before);
-    expect(await readFile(join(agent.sessionsDir, s.uuid, 'notes.txt'), 'utf8')).toBe('precious\n');
+    expect(await readFile(join(agent.sessionsDir, s.uuid, 'home', 'notes.txt'), 'utf8')).toBe('precious\n');
 
     await agent.api.call('restart', { id: s.uuid });
     const r = await agent.runtime.exec(s.uuid, ['cat', '/home/convocate/notes.txt'], { user: 'convocate' });
@@ -102,7 +102,7 @@ describe('session engine on real Docker', () => {
 
     const clone = await agent.api.call('clone', { source_id: s.uuid, name: 'keeper-copy' });
     expect(clone).toMatchObject({ name: 'keeper-copy', port: 0, dns_name: '', state: '-' });
-    expect(await readFile(join(agent.sessionsDir, clone.uuid, 'notes.txt'), 'utf8')).toBe('precious\n');
+    expect(await readFile(join(agent.sessionsDir, clone.uuid, 'home', 'notes.txt'), 'utf8')).toBe('precious\n');
   });
 
   it('edit validates like create and a running container keeps its flags', async () => {

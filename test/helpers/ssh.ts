@@ -6,7 +6,8 @@ export function connect(port: number, config: Omit<ConnectConfig, 'host' | 'port
   return new Promise((resolve, reject) => {
     const client = new Client();
     client.once('ready', () => resolve(client));
-    client.once('error', reject);
+    // `on`, not `once`: a server that refuses us may also reset the socket, and a second error must not go unhandled.
+    client.on('error', reject);
     client.connect({ host: '127.0.0.1', port, username: 'test', readyTimeout: 10_000, ...config });
   });
 }

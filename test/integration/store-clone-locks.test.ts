@@ -44,7 +44,7 @@ describe('SessionStore.cloneFrom', () => {
     expect(await store.get(copy.uuid)).toEqual(copy);
     expect(await store.get(src.uuid)).toEqual(src);
     // No staging dir is left behind.
-    expect((await readdir(ctx.dir)).filter((n) => n.startsWith('.')).sort()).toEqual([]);
+    expect((await readdir(ctx.dir)).filter((n) => n.startsWith('.')).sort()).toEqual(['.layout']);
   });
 
   it('copies a 300-level deep directory', async () => {
@@ -70,7 +70,7 @@ describe('crash mid-write', () => {
   it('a writer killed before rename leaves the old session.json intact', async () => {
     const store = await newStore();
     const s = await store.create({ name: 'keep', port: 1234 });
-    const path = join(store.homeDir(s.uuid), 'session.json');
+    const path = join(store.sessionDir(s.uuid), 'session.json');
     const before = await readFile(path, 'utf8');
     const script = await childScript(
       'torn-writer',
@@ -93,7 +93,7 @@ describe('crash mid-write', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
     expect(JSON.parse(before)).toEqual(s);
     expect(await store.get(s.uuid)).toEqual(s);
-    // The orphaned temp file is a dotfile in the home dir: list() is not confused by it.
+    // The orphaned temp file is a dotfile in the session dir: list() is not confused by it.
     expect(await exists(tmp)).toBe(true);
     expect(await store.list()).toEqual({ sessions: [s], broken: [], lockFiles: new Set() });
   });

@@ -1,9 +1,12 @@
 // ContainerRuntime on the Docker Engine API (dockerode over the daemon socket):
-// one API call per operation, never the `docker` CLI (SPEC §3).
+// one API call per operation, never the `docker` CLI (SPEC §3). Every call has a
+// deadline (a hung daemon fails the op `unavailable` and so releases its lock),
+// exec output is capped, and container text in errors is sanitised.
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
+import { sanitizeText } from '../../protocol/untrusted.js';
 import {
   AGENT_LABEL,
   CONTAINER_HOME,
@@ -28,17 +31,46 @@ const PTY_MARKER = 'CONVOCATE_PTY';
 const HANGUP_SCRIPT =
   'for d in /proc/[0-9]*; do { tr "\\0" "\\n" <"$d/environ"; } 2>/dev/null | grep -qxF "$1" && kill -HUP "${d#/proc/}"; done; true';
 
+export interface DockerRuntimeLimits {
+  /** Deadline of one Engine API call (a stop adds its grace period). */
+  callTimeoutMs: number;
+  /** Deadline of a whole non-TTY exec. */
+  execTimeoutMs: number;
+  /** Output kept from a non-TTY exec; the rest is dropped and the exec hung up. */
+  execOutputMaxBytes: number;
+}
+
+export const DEFAULT_DOCKER_LIMITS: DockerRuntimeLimits = {
+  callTimeoutMs: 20_000,
+  execTimeoutMs: 30_000,
+  execOutputMaxBytes: 1024 * 1024,
+};
+
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
+  private readonly limits: DockerRuntimeLimits;
 
-  constructor(docker?: Docker) {
+  constructor(docker?: Docker, limits: Partial<DockerRuntimeLimits> = {}) {
     // dockerode reads DOCKER_HOST itself and falls back to /var/run/docker.sock.
     this.docker = docker ?? new Docker();
+    this.limits = { ...DEFAULT_DOCKER_LIMITS, ...limits };
+  }
+
+  /** Fail with `unavailable` when Docker does not answer `what` in time; the call itself is abandoned. */
+  private within<T>(what: string, p: Promise<T>, extraMs = 0): Promise<T> {
+    const ms = this.limits.callTimeoutMs + extraMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConvocateError('unavailable', `Docker at ${this.where()} did not answer ${what} within ${ms} ms`)), ms);
+    });
+    // A late rejection of the abandoned call must not surface as unhandled.
+    p.catch(() => undefined);
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
   }
 
   async ping(): Promise<void> {
     try {
-      await this.docker.ping();
+      await this.within('ping', this.docker.ping());
     } catch (err) {
       throw new ConvocateError(
         'unavailable',
@@ -50,12 +82,12 @@ export class DockerRuntime implements ContainerRuntime {
 
   async run(spec: RunSpec): Promise<void> {
     const name = containerName(spec.uuid);
-    await ignoreStatus(this.docker.getContainer(name).remove({ force: true }), 404);
+    await ignoreStatus(this.within(`remove ${name}`, this.docker.getContainer(name).remove({ force: true })), 404);
     const portKey = `${spec.port}/${spec.protocol}`;
     const publish = spec.port > 0;
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer({
+      container = await this.within(`create ${name}`, this.docker.createContainer({
         name,
         Image: spec.image,
         Hostname: containerHostname(spec.uuid),
@@ -72,16 +104,18 @@ export class DockerRuntime implements ContainerRuntime {
           // The session has sudo and its home is a host directory: no device nodes planted there.
           CapDrop: ['MKNOD'],
         },
-      });
+      }));
     } catch (err) {
+      if (err instanceof ConvocateError) throw err;
       if (statusOf(err) === 404 && /image/i.test(causeText(err))) throw imageMissing(spec.image, err);
       throw wrap(`create container ${name}`, err);
     }
     try {
-      await container.start();
+      await this.within(`start ${name}`, container.start());
     } catch (err) {
       // A container that never started is useless and would show as stopped in list().
-      await ignoreStatus(container.remove({ force: true }), 404);
+      await ignoreStatus(this.within(`remove ${name}`, container.remove({ force: true })), 404).catch(() => undefined);
+      if (err instanceof ConvocateError) throw err;
       if (publish && /port is already allocated|address already in use|bind for/i.test(causeText(err))) {
         throw errors.portInUse(spec.port, spec.protocol);
       }
@@ -90,14 +124,15 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async stop(uuid: string, graceSeconds = 10): Promise<void> {
-    const container = this.docker.getContainer(containerName(uuid));
-    await ignoreStatus(container.stop({ t: graceSeconds }), 304, 404);
+    const name = containerName(uuid);
+    const container = this.docker.getContainer(name);
+    await ignoreStatus(this.within(`stop ${name}`, container.stop({ t: graceSeconds }), graceSeconds * 1000), 304, 404);
     // 409: Docker is already removing it, which is what we want.
-    await ignoreStatus(container.remove({ force: true }), 404, 409);
+    await ignoreStatus(this.within(`remove ${name}`, container.remove({ force: true })), 404, 409);
   }
 
   async list(): Promise<ContainerInfo[]> {
-    const rows = await this.docker.listContainers({ all: true, filters: { label: [SESSION_LABEL] } });
+    const rows = await this.within('list containers', this.docker.listContainers({ all: true, filters: { label: [SESSION_LABEL] } }));
     return rows.map((row) => ({
       uuid: row.Labels[SESSION_LABEL] ?? '',
       containerId: row.Id,
@@ -108,14 +143,16 @@ export class DockerRuntime implements ContainerRuntime {
 
   async waitReady(uuid: string, timeoutMs = 15_000): Promise<void> {
     const container = this.docker.getContainer(containerName(uuid));
-    const info = await container.inspect().catch((err: unknown) => {
+    const info = await this.within(`inspect ${containerName(uuid)}`, container.inspect()).catch((err: unknown) => {
+      if (err instanceof ConvocateError) throw err;
       throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`inspect ${containerName(uuid)}`, err);
     });
     if (!info.State.Running) throw notRunning(uuid, info.State.ExitCode);
     let logs: NodeJS.ReadableStream;
     try {
-      logs = await container.logs({ follow: true, stdout: true, stderr: true });
-    } catch {
+      logs = await this.within(`logs of ${containerName(uuid)}`, container.logs({ follow: true, stdout: true, stderr: true }));
+    } catch (err) {
+      if (err instanceof ConvocateError) throw err;
       // A logging driver that cannot be read (e.g. "none"): ask tmux instead.
       return this.pollReady(uuid, Date.now() + timeoutMs);
     }
@@ -144,7 +181,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async execPty(uuid: string, cmd: string[], opts: { user: string; cols: number; rows: number; env?: string[] }): Promise<PtyExec> {
     const marker = `${PTY_MARKER}=${randomUUID()}`;
-    const exec = await this.container(uuid).exec({
+    const exec = await this.within(`exec in ${containerName(uuid)}`, this.container(uuid).exec({
       Cmd: sizedCommand(cmd, opts.cols, opts.rows),
       User: opts.user,
       Tty: true,
@@ -156,12 +193,13 @@ export class DockerRuntime implements ContainerRuntime {
       ConsoleSize: [opts.rows, opts.cols],
       Env: [...(opts.env ?? []), marker],
       WorkingDir: CONTAINER_HOME,
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
+      if (err instanceof ConvocateError) throw err;
       throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${containerName(uuid)}`, err);
     });
-    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    const stream = (await this.within(`start exec in ${containerName(uuid)}`, exec.start({ hijack: true, stdin: true, Tty: true }))) as Duplex;
     const resize = async (cols: number, rows: number): Promise<void> => {
-      await ignoreStatus(exec.resize({ h: rows, w: cols }), 404, 409, 500);
+      await ignoreStatus(this.within('resize', exec.resize({ h: rows, w: cols })), 404, 409, 500);
     };
     await resize(opts.cols, opts.rows);
     const exit = new Promise<number>((resolve) => {
@@ -173,33 +211,60 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async exec(uuid: string, cmd: string[], opts: { user?: string } = {}): Promise<ExecResult> {
-    const exec = await this.container(uuid)
-      .exec({ Cmd: cmd, User: opts.user ?? '', AttachStdout: true, AttachStderr: true })
-      .catch((err: unknown) => {
-        throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${containerName(uuid)}`, err);
-      });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const name = containerName(uuid);
+    const exec = await this.within(`exec in ${name}`, this.container(uuid).exec({ Cmd: cmd, User: opts.user ?? '', AttachStdout: true, AttachStderr: true })).catch(
+      (err: unknown) => {
+        if (err instanceof ConvocateError) throw err;
+        throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${name}`, err);
+      },
+    );
+    const stream = await this.within(`start exec in ${name}`, exec.start({ hijack: true, stdin: false }));
+    const max = this.limits.execOutputMaxBytes;
     const sink = new PassThrough();
     const chunks: Buffer[] = [];
-    sink.on('data', (b: Buffer) => chunks.push(b));
-    const drained = new Promise((resolve) => sink.once('end', resolve));
+    let kept = 0;
+    let truncated = false;
+    sink.on('data', (b: Buffer) => {
+      if (kept >= max) return;
+      const part = b.subarray(0, max - kept);
+      chunks.push(part);
+      kept += part.length;
+      if (kept >= max && !truncated) {
+        // Enough: hang up rather than buffer what a container may stream forever.
+        truncated = true;
+        (stream as unknown as Duplex).destroy();
+      }
+    });
     this.docker.modem.demuxStream(stream, sink, sink);
-    await new Promise<void>((resolve, reject) => {
+    const ended = new Promise<void>((resolve, reject) => {
       stream.once('end', resolve);
       stream.once('close', resolve);
-      stream.once('error', reject);
+      stream.once('error', (err: Error) => (truncated ? resolve() : reject(err)));
     });
+    const ms = this.limits.execTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        (stream as unknown as Duplex).destroy();
+        reject(new ConvocateError('unavailable', `exec ${sanitizeText(cmd.join(' '), { max: 80 })} in ${name} did not finish within ${ms} ms`));
+      }, ms);
+    });
+    try {
+      await Promise.race([ended, late]);
+    } finally {
+      clearTimeout(timer);
+    }
     sink.end();
-    await drained;
-    const exitCode = await waitExit(exec, Date.now() + 5_000);
+    const exitCode = truncated ? undefined : await waitExit(exec, Date.now() + 5_000, this.limits.callTimeoutMs);
     return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
   }
 
   async imageExists(tag: string): Promise<boolean> {
     try {
-      await this.docker.getImage(tag).inspect();
+      await this.within(`inspect image ${tag}`, this.docker.getImage(tag).inspect());
       return true;
     } catch (err) {
+      if (err instanceof ConvocateError) throw err;
       if (statusOf(err) === 404) return false;
       throw wrap(`inspect image ${tag}`, err);
     }
@@ -233,10 +298,10 @@ export class DockerRuntime implements ContainerRuntime {
    * uid's environment.
    */
   private async reap(uuid: string, exec: Docker.Exec, user: string, marker: string): Promise<number> {
-    const early = await waitExit(exec, Date.now() + 200);
+    const early = await waitExit(exec, Date.now() + 200, this.limits.callTimeoutMs);
     if (early !== undefined) return early;
     await this.exec(uuid, ['sh', '-c', HANGUP_SCRIPT, 'sh', marker], { user }).catch(() => undefined);
-    return (await waitExit(exec, Date.now() + 3_000)) ?? -1;
+    return (await waitExit(exec, Date.now() + 3_000, this.limits.callTimeoutMs)) ?? -1;
   }
 }
 
@@ -252,9 +317,12 @@ function sizedCommand(cmd: string[], cols: number, rows: number): string[] {
 }
 
 /** Poll an exec until it stops running; undefined when the deadline passes first. */
-async function waitExit(exec: Docker.Exec, deadline: number): Promise<number | undefined> {
+async function waitExit(exec: Docker.Exec, deadline: number, callTimeoutMs: number): Promise<number | undefined> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const info = await exec.inspect().catch(() => undefined);
+    const left = Math.max(0, Math.min(callTimeoutMs, deadline - Date.now()) + 100);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), left)));
+    const info = await Promise.race([exec.inspect().catch(() => undefined), late]).finally(() => clearTimeout(timer));
     if (!info) return undefined;
     if (!info.Running) return info.ExitCode ?? -1;
     if (Date.now() >= deadline) return undefined;
@@ -273,12 +341,13 @@ function notRunning(uuid: string, exitCode?: number, output = ''): ConvocateErro
   return new ConvocateError('internal', `session ${uuid} container exited before it was ready${code}${tail ? `: ${tail}` : ''}`);
 }
 
+/** The container's own log text: sanitised, since it reaches the operator's terminal in an error. */
 function lastLines(text: string, n = 3): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
+  return sanitizeText(text.trim().split('\n').slice(-n).join(' | '), { max: 500 });
 }
 
 function wrap(what: string, err: unknown): ConvocateError {
-  return new ConvocateError('internal', `${what}: ${causeText(err)}`, { cause: err });
+  return new ConvocateError('internal', `${what}: ${sanitizeText(causeText(err), { max: 500 })}`, { cause: err });
 }
 
 /** The daemon's own message when there is one, else the transport error. */

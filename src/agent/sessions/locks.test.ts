@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConvocateError } from '../../protocol/errors.js';
-import { LOCK_MAX_AGE_MS, LockManager, parsePid } from './locks.js';
+import { LOCK_MAX_AGE_MS, LockManager, parseLock, parsePid } from './locks.js';
 
 const UUID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const OTHER = 4242;
@@ -16,9 +16,21 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Start times of the live PIDs the tests pretend exist. */
+const STARTS = new Map([
+  [100, '5000'],
+  [OTHER, '7000'],
+]);
+
 function manager(opts: { alive?: Set<number>; now?: () => Date; pid?: number } = {}): LockManager {
   const alive = opts.alive ?? new Set([OTHER, 100]);
-  return new LockManager({ dir, pid: opts.pid ?? 100, isPidAlive: (p) => alive.has(p), now: opts.now });
+  return new LockManager({
+    dir,
+    pid: opts.pid ?? 100,
+    isPidAlive: (p) => alive.has(p),
+    startTimeOf: (p) => (alive.has(p) ? STARTS.get(p) : undefined),
+    now: opts.now,
+  });
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -38,10 +50,10 @@ async function caught(p: Promise<unknown>): Promise<ConvocateError> {
 }
 
 describe('LockManager', () => {
-  it('writes our PID into <uuid>.lock and removes it on release', async () => {
+  it('writes our PID and start time into <uuid>.lock and removes it on release', async () => {
     const locks = manager();
     const release = await locks.acquire(UUID);
-    expect(await readFile(join(dir, `${UUID}.lock`), 'utf8')).toBe('100\n');
+    expect(await readFile(join(dir, `${UUID}.lock`), 'utf8')).toBe('100 5000\n');
     expect(await locks.holder(UUID)).toBe(100);
     await release();
     expect(await exists(join(dir, `${UUID}.lock`))).toBe(false);
@@ -63,20 +75,41 @@ describe('LockManager', () => {
     expect(await exists(join(dir, `${UUID}.lock`))).toBe(false);
     await writeFile(join(dir, `${UUID}.lock`), '999999\n');
     const release = await locks.acquire(UUID);
-    expect(await readFile(join(dir, `${UUID}.lock`), 'utf8')).toBe('100\n');
+    expect(await readFile(join(dir, `${UUID}.lock`), 'utf8')).toBe('100 5000\n');
     await release();
+  });
+
+  it('treats a lock whose PID now belongs to a later process as stale (PID reuse)', async () => {
+    await writeFile(join(dir, `${UUID}.lock`), `${OTHER} 6999\n`);
+    expect(await manager().holder(UUID)).toBeUndefined();
+    expect(await exists(join(dir, `${UUID}.lock`))).toBe(false);
+  });
+
+  it('keeps a lock whose PID and start time still match, and an older PID-only lock of a live PID', async () => {
+    await writeFile(join(dir, `${UUID}.lock`), `${OTHER} 7000\n`);
+    expect((await caught(manager().acquire(UUID))).message).toBe(`session "${UUID}" is locked by pid ${OTHER}`);
+    await writeFile(join(dir, `${UUID}.lock`), `${OTHER}\n`);
+    expect(await manager().holder(UUID)).toBe(OTHER);
   });
 
   it.each(['garbage', '-5', '0', '12abc', '1.5'])('treats content %j as stale', async (content) => {
     await writeFile(join(dir, `${UUID}.lock`), content);
     const release = await manager().acquire(UUID);
-    expect(await readFile(join(dir, `${UUID}.lock`), 'utf8')).toBe('100\n');
+    expect(await readFile(join(dir, `${UUID}.lock`), 'utf8')).toBe('100 5000\n');
     await release();
   });
 
-  it('treats an empty lock file as stale once the writer grace period is over', async () => {
+  it('treats an empty lock file as stale once the writer grace period is over (on the injected clock)', async () => {
     await writeFile(join(dir, `${UUID}.lock`), '');
-    expect(await manager().holder(UUID)).toBeUndefined();
+    let t = Date.now();
+    let reads = 0;
+    const clock = () => {
+      reads++;
+      return new Date((t += 1_000));
+    };
+    expect(await manager({ now: clock }).holder(UUID)).toBeUndefined();
+    // The grace period passed on the injected clock: no polling round on the wall clock.
+    expect(reads).toBeLessThanOrEqual(3);
   });
 
   it('treats a live lock older than 24 h as stale (mtime via utimes)', async () => {
@@ -164,6 +197,15 @@ describe('allocation mutex', () => {
     const err = await caught(locks.withAllocation(() => Promise.resolve(1)));
     expect(err.code).toBe('unavailable');
     expect(err.message).toContain(`held by pid ${OTHER}`);
+  });
+});
+
+describe('parseLock', () => {
+  it('reads "PID START" and older "PID" files; anything else names no holder', () => {
+    expect(parseLock('12 345\n')).toEqual({ pid: 12, start: '345' });
+    expect(parseLock('12\n')).toEqual({ pid: 12, start: undefined });
+    expect(parseLock('12 x')).toEqual({ pid: undefined, start: undefined });
+    expect(parseLock('')).toEqual({ pid: undefined, start: undefined });
   });
 });
 

@@ -1,16 +1,19 @@
-// Session lock files (`<uuid>.lock`, PID inside, created with O_EXCL) and the
-// store-wide allocation mutex. A session lock never waits: a live holder is an
-// immediate, named error. Stale locks (dead PID, garbage, too old) are dropped.
+// Session lock files (`<uuid>.lock`: "PID START" inside, created with O_EXCL) and
+// the store-wide allocation mutex. A session lock never waits: a live holder is
+// an immediate, named error. Stale locks (dead PID, a PID now carried by a
+// process that started later, garbage, too old) are dropped.
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
 import { isPidAlive as realIsPidAlive } from '../../lib/process.js';
+import { processStartTime } from '../../lib/process-start.js';
 import { assertUuid } from '../../protocol/validation.js';
 
 export const LOCK_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 const ACQUIRE_TRIES = 5;
 /** A lock file seen empty may be one a peer has just created and not yet written. */
 const EMPTY_GRACE_MS = 500;
+const EMPTY_POLL_MS = 10;
 const ALLOC_TIMEOUT_MS = 10_000;
 
 export type Release = () => Promise<void>;
@@ -18,6 +21,8 @@ export type Release = () => Promise<void>;
 export interface LockManagerOptions {
   dir: string;
   isPidAlive?: (pid: number) => boolean;
+  /** A process's start time (see lib/process-start); undefined when unknown. */
+  startTimeOf?: (pid: number) => string | undefined;
   now?: () => Date;
   pid?: number;
   maxAgeMs?: number;
@@ -26,6 +31,8 @@ export interface LockManagerOptions {
 
 interface LockState {
   pid: number | undefined; // undefined: content is not a PID
+  /** The holder's start time as written (older lock files carry none). */
+  start: string | undefined;
   mtimeMs: number;
   ino: number;
   dev: number;
@@ -34,6 +41,7 @@ interface LockState {
 export class LockManager {
   readonly dir: string;
   private readonly alive: (pid: number) => boolean;
+  private readonly startTimeOf: (pid: number) => string | undefined;
   private readonly now: () => Date;
   private readonly pid: number;
   private readonly maxAgeMs: number;
@@ -43,6 +51,7 @@ export class LockManager {
   constructor(opts: LockManagerOptions) {
     this.dir = opts.dir;
     this.alive = opts.isPidAlive ?? realIsPidAlive;
+    this.startTimeOf = opts.startTimeOf ?? processStartTime;
     this.now = opts.now ?? (() => new Date());
     this.pid = opts.pid ?? process.pid;
     this.maxAgeMs = opts.maxAgeMs ?? LOCK_MAX_AGE_MS;
@@ -60,7 +69,7 @@ export class LockManager {
     for (let i = 0; i < ACQUIRE_TRIES; i++) {
       const release = await this.tryCreate(path);
       if (release) return release;
-      const state = await readLock(path);
+      const state = await this.readLock(path);
       if (!state) continue; // released between our attempt and the read
       if (!this.isSessionLockStale(state)) throw errors.locked(uuid, state.pid ?? 0);
       await unlinkIfSame(path, state);
@@ -71,7 +80,7 @@ export class LockManager {
   /** The live PID holding the session lock, or undefined; stale locks are cleared on the way. */
   async holder(uuid: string): Promise<number | undefined> {
     const path = this.lockPath(uuid);
-    const state = await readLock(path);
+    const state = await this.readLock(path);
     if (!state) return undefined;
     if (this.isSessionLockStale(state)) {
       await unlinkIfSame(path, state);
@@ -119,8 +128,8 @@ export class LockManager {
     for (;;) {
       const release = await this.tryCreate(path);
       if (release) return release;
-      const state = await readLock(path);
-      if (state && (state.pid === undefined || !this.alive(state.pid))) {
+      const state = await this.readLock(path);
+      if (state && !this.isHolderAlive(state)) {
         await unlinkIfSame(path, state);
         continue;
       }
@@ -136,8 +145,39 @@ export class LockManager {
   }
 
   private isSessionLockStale(state: LockState): boolean {
-    if (state.pid === undefined || !this.alive(state.pid)) return true;
+    if (!this.isHolderAlive(state)) return true;
     return this.now().getTime() - state.mtimeMs > this.maxAgeMs;
+  }
+
+  /** The PID lives and, when the lock names a start time, it is still that process. */
+  private isHolderAlive(state: LockState): boolean {
+    if (state.pid === undefined || !this.alive(state.pid)) return false;
+    if (state.start === undefined) return true;
+    const now = this.startTimeOf(state.pid);
+    return now === undefined || now === state.start;
+  }
+
+  /** The lock's holder and identity, or undefined when there is no lock file. */
+  private async readLock(path: string): Promise<LockState | undefined> {
+    const deadline = this.now().getTime() + EMPTY_GRACE_MS;
+    for (let tries = 0; ; tries++) {
+      let text: string;
+      let st;
+      try {
+        text = await readFile(path, 'utf8');
+        st = await stat(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+      // A peer creates the file first and writes its PID a moment later.
+      if (text === '' && this.now().getTime() < deadline && tries < EMPTY_GRACE_MS / EMPTY_POLL_MS) {
+        await delay(EMPTY_POLL_MS);
+        continue;
+      }
+      const { pid, start } = parseLock(text);
+      return { pid, start, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+    }
   }
 
   /** O_EXCL create with our PID; undefined when the file already exists. */
@@ -150,9 +190,10 @@ export class LockManager {
       throw err;
     }
     try {
-      await fh.writeFile(`${this.pid}\n`);
+      const start = this.startTimeOf(this.pid);
+      await fh.writeFile(start === undefined ? `${this.pid}\n` : `${this.pid} ${start}\n`);
       const st = await fh.stat();
-      const mine: LockState = { pid: this.pid, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
+      const mine: LockState = { pid: this.pid, start, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
       // Only our own file: after an override another holder may own the path now.
       return () => unlinkIfSame(path, mine);
     } catch (err) {
@@ -164,26 +205,11 @@ export class LockManager {
   }
 }
 
-/** The lock's PID and identity, or undefined when there is no lock file. */
-async function readLock(path: string): Promise<LockState | undefined> {
-  const deadline = Date.now() + EMPTY_GRACE_MS;
-  for (;;) {
-    let text: string;
-    let st;
-    try {
-      text = await readFile(path, 'utf8');
-      st = await stat(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    // A peer creates the file first and writes its PID a moment later.
-    if (text === '' && Date.now() < deadline) {
-      await delay(10);
-      continue;
-    }
-    return { pid: parsePid(text), mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev };
-  }
+/** "PID" (older files) or "PID START"; anything else names no holder. */
+export function parseLock(text: string): { pid: number | undefined; start: string | undefined } {
+  const m = /^\s*([0-9]{1,10})(?: ([0-9]{1,20}))?\s*$/.exec(text);
+  if (!m) return { pid: undefined, start: undefined };
+  return { pid: parsePid(m[1] ?? ''), start: m[2] };
 }
 
 export function parsePid(text: string): number | undefined {

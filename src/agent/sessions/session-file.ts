@@ -1,11 +1,13 @@
-// Reading and writing one `<uuid>/session.json`. The home dir is bind-mounted
-// into the session's container, so its content is untrusted: no symlinks, no
-// FIFOs, a size cap, and a full shape check before anything is believed.
+// Reading and writing one `<uuid>/session.json`. It sits beside the home, out of
+// the container's reach; it is still read as untrusted (it may come from the
+// first layout, or a hand edit): no symlinks, no FIFOs, a size cap, and a full
+// shape check with strict RFC 3339 timestamps before anything is believed.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { PROTOCOLS } from '../../protocol/session.js';
+import { isRfc3339 } from '../../protocol/untrusted.js';
 import type { SessionMeta } from '../../protocol/session.js';
 import { validateDnsName, validateName } from '../../protocol/validation.js';
 
@@ -16,13 +18,14 @@ export type ReadResult =
   | { ok: true; meta: SessionMeta }
   | { ok: false; missing: boolean; error: string };
 
-export async function readSessionFile(home: string, uuid: string): Promise<ReadResult> {
+/** `dir` is the session dir `<sessions-dir>/<uuid>`. */
+export async function readSessionFile(dir: string, uuid: string): Promise<ReadResult> {
   let text: string;
   try {
-    text = readUntrusted(join(home, SESSION_FILE));
+    text = readUntrusted(join(dir, SESSION_FILE));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const missing = (code === 'ENOENT' || code === 'ENOTDIR') && !(await isDir(home));
+    const missing = (code === 'ENOENT' || code === 'ENOTDIR') && !(await isDir(dir));
     return { ok: false, missing, error: describe(err) };
   }
   try {
@@ -32,8 +35,8 @@ export async function readSessionFile(home: string, uuid: string): Promise<ReadR
   }
 }
 
-export async function writeSessionFile(home: string, meta: SessionMeta): Promise<void> {
-  await writeFileAtomic(join(home, SESSION_FILE), `${JSON.stringify(meta, null, 2)}\n`, 0o644);
+export async function writeSessionFile(dir: string, meta: SessionMeta): Promise<void> {
+  await writeFileAtomic(join(dir, SESSION_FILE), `${JSON.stringify(meta, null, 2)}\n`, 0o644);
 }
 
 /** Parse and check every field; returns only the known fields, in a fixed order. */
@@ -67,7 +70,7 @@ export function parseSessionMeta(text: string, uuid: string): SessionMeta {
   }
   for (const f of ['created_at', 'last_accessed'] as const) {
     const v = o[f];
-    if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) throw bad(f, 'an RFC 3339 timestamp');
+    if (!isRfc3339(v)) throw bad(f, 'an RFC 3339 timestamp');
   }
   return {
     uuid,

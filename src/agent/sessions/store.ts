@@ -1,6 +1,6 @@
-// The session store: `<sessions-dir>/<uuid>/` home dirs with their session.json.
-// New and removed dirs pass through dot-named staging dirs, so list() never sees
-// half a session. Methods that change an existing session do NOT take the
+// The session store: `<sessions-dir>/<uuid>/` holds the agent's session.json
+// beside `home/`, the only part the container sees (layout.ts). New and removed
+// dirs pass through dot-named staging dirs, so list() never sees half a session. Methods that change an existing session do NOT take the
 // per-session lock: the engine wraps them in `store.locks.withLock(uuid, …)`,
 // because one lock must span the store change and the container action.
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { syncDir } from '../../lib/atomic-write.js';
 import { isPidAlive } from '../../lib/process.js';
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
 import type { BrokenSession, Protocol, SessionMeta } from '../../protocol/session.js';
+import { HOME_DIR, markLayoutCurrent, migrateLayout, type MigrationHook } from './layout.js';
 import { LockManager } from './locks.js';
 import { AUTO_PORT_FROM, isPortBound as realIsPortBound, pickFreePort } from './ports.js';
 import { readSessionFile, writeSessionFile } from './session-file.js';
@@ -34,6 +35,9 @@ export interface SessionStoreOptions {
   now?: () => Date;
   /** Owner for new home dirs (the container user) when the agent runs as root. */
   chownTo?: { uid: number; gid: number };
+  log?: (msg: string) => void;
+  /** Test seam for the layout migration (see layout.ts). */
+  afterMigrationStep?: MigrationHook;
 }
 
 export interface CreateSessionInput {
@@ -66,6 +70,8 @@ export class SessionStore {
   private readonly isPortBound: (port: number, proto: Protocol) => Promise<boolean>;
   private readonly now: () => Date;
   private readonly chownTo: { uid: number; gid: number } | undefined;
+  private readonly log: (msg: string) => void;
+  private readonly afterMigrationStep: MigrationHook | undefined;
 
   constructor(opts: SessionStoreOptions) {
     this.dir = opts.dir;
@@ -73,10 +79,19 @@ export class SessionStore {
     this.isPortBound = opts.isPortBound ?? realIsPortBound;
     this.now = opts.now ?? (() => new Date());
     this.chownTo = opts.chownTo;
+    this.log = opts.log ?? (() => undefined);
+    this.afterMigrationStep = opts.afterMigrationStep;
   }
 
-  /** Create the sessions dir and sweep staging dirs left by a process that died mid-way. */
+  /**
+   * Create the sessions dir, sweep staging dirs left by a process that died
+   * mid-way, and move sessions of the first layout (or finish moving them).
+   */
   async init(): Promise<void> {
+    const fresh = !(await lstat(this.dir).then(
+      () => true,
+      () => false,
+    ));
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Sessions have root inside their containers, so their homes may hold setuid
     // files: other users of the host must not reach them.
@@ -85,11 +100,19 @@ export class SessionStore {
       const m = STAGING_RE.exec(name);
       if (m && !isPidAlive(Number(m[1]))) await rm(join(this.dir, name), { recursive: true, force: true });
     }
+    if (fresh) await markLayoutCurrent(this.dir);
+    else await migrateLayout({ dir: this.dir, withLock: (u, fn) => this.locks.withLock(u, fn), log: this.log, afterStep: this.afterMigrationStep });
   }
 
-  homeDir(uuid: string): string {
+  /** `<dir>/<uuid>`: the session's metadata and its home; only the agent writes here. */
+  sessionDir(uuid: string): string {
     assertUuid(uuid);
     return join(this.dir, uuid);
+  }
+
+  /** What the container sees as /home/convocate. */
+  homeDir(uuid: string): string {
+    return join(this.sessionDir(uuid), HOME_DIR);
   }
 
   async list(): Promise<SessionList> {
@@ -109,7 +132,7 @@ export class SessionStore {
   }
 
   async get(uuid: string): Promise<SessionMeta> {
-    const r = await readSessionFile(this.homeDir(uuid), uuid);
+    const r = await readSessionFile(this.sessionDir(uuid), uuid);
     if (r.ok) return r.meta;
     if (r.missing) throw errors.notFound(uuid);
     throw new ConvocateError('internal', `session ${quote(uuid)} is unreadable: ${r.error}`);
@@ -130,8 +153,10 @@ export class SessionStore {
       const staging = this.stagingDir('new', uuid);
       try {
         await mkdir(staging, { mode: 0o755 });
-        await chmod(staging, 0o755); // mkdir's mode is masked by the umask
-        if (this.chownTo) await chown(staging, this.chownTo.uid, this.chownTo.gid);
+        const home = join(staging, HOME_DIR);
+        await mkdir(home, { mode: 0o755 });
+        await chmod(home, 0o755); // mkdir's mode is masked by the umask
+        if (this.chownTo) await chown(home, this.chownTo.uid, this.chownTo.gid);
         await this.publish(staging, meta);
       } catch (err) {
         await rm(staging, { recursive: true, force: true });
@@ -159,7 +184,7 @@ export class SessionStore {
       next.port = await this.resolvePort(port ?? current.port, next.protocol, others, current);
       // An unchanged DNS name is not re-checked, so that a rename always works.
       if (next.dns_name !== current.dns_name) assertDnsFree(next.dns_name, others);
-      await writeSessionFile(this.homeDir(uuid), next);
+      await writeSessionFile(this.sessionDir(uuid), next);
       return next;
     });
   }
@@ -169,7 +194,7 @@ export class SessionStore {
     // Under the allocation mutex so that a touch and an update never lose each other's write.
     return this.locks.withAllocation(async () => {
       const next = { ...(await this.get(uuid)), last_accessed: this.now().toISOString() };
-      await writeSessionFile(this.homeDir(uuid), next);
+      await writeSessionFile(this.sessionDir(uuid), next);
       return next;
     });
   }
@@ -182,7 +207,8 @@ export class SessionStore {
     const staging = this.stagingDir('clone', uuid);
     try {
       // The copy can take long: it runs outside the allocation mutex.
-      await copyTree(this.homeDir(sourceUuid), staging, sourceUuid);
+      await mkdir(staging, { mode: 0o755 });
+      await copyTree(this.homeDir(sourceUuid), join(staging, HOME_DIR), sourceUuid);
       return await this.locks.withAllocation(async () => {
         const ts = this.now().toISOString();
         const meta: SessionMeta = {
@@ -204,7 +230,7 @@ export class SessionStore {
   }
 
   async remove(uuid: string): Promise<void> {
-    const home = this.homeDir(uuid);
+    const home = this.sessionDir(uuid);
     try {
       await lstat(home);
     } catch (err) {
@@ -217,6 +243,18 @@ export class SessionStore {
     await rm(this.locks.lockPath(uuid), { force: true });
   }
 
+  /**
+   * Port and DNS uniqueness again, right before a start: metadata from the
+   * first layout or a hand edit never went through create/edit's checks.
+   */
+  async assertUniqueAtStart(meta: SessionMeta): Promise<void> {
+    const others = (await this.list()).sessions.filter((s) => s.uuid !== meta.uuid);
+    if (meta.port > 0 && others.some((s) => s.port === meta.port && s.protocol === meta.protocol)) {
+      throw errors.portInUse(meta.port, meta.protocol);
+    }
+    assertDnsFree(meta.dns_name, others);
+  }
+
   private stagingDir(kind: 'new' | 'clone' | 'delete', uuid: string): string {
     return join(this.dir, `.${kind}-${uuid}.${process.pid}.tmp`);
   }
@@ -224,7 +262,7 @@ export class SessionStore {
   /** Write session.json into a staging dir, then move the whole dir into place. */
   private async publish(staging: string, meta: SessionMeta): Promise<void> {
     await writeSessionFile(staging, meta);
-    await rename(staging, this.homeDir(meta.uuid));
+    await rename(staging, this.sessionDir(meta.uuid));
     await syncDir(this.dir);
   }
 

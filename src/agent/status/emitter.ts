@@ -120,6 +120,11 @@ export class StatusEmitter {
 
   private flush(): void {
     const ch = this.channel;
+    // A channel the shell closed takes no more events: they wait for the next link.
+    if (ch && (ch.destroyed || !ch.writable)) {
+      this.channel = undefined;
+      return;
+    }
     while (ch && !this.blocked && this.queue.length > 0) {
       const line = this.queue.shift() as string;
       if (!ch.write(line)) {
@@ -192,7 +197,13 @@ export class StatusEmitter {
     ch.on('error', (err: Error) => this.opts.log(`status channel: ${err.message}`));
     // The shell never talks back; a closed channel means the link is gone.
     ch.on('data', () => undefined);
-    ch.on('close', () => client.end());
+    ch.on('close', () => {
+      if (this.channel === ch) {
+        this.channel = undefined;
+        this.blocked = false;
+      }
+      client.end();
+    });
     this.flush();
   }
 

@@ -97,6 +97,11 @@ export class HostsFileKeeper {
     return this.flush();
   }
 
+  /** Agents the file holds records for. */
+  agentIds(): string[] {
+    return [...this.agents.keys()];
+  }
+
   removeAgent(agentId: string): Promise<boolean> {
     this.agents.delete(agentId);
     return this.flush();

@@ -1,15 +1,17 @@
 // `convocate status-serve`: the shell's listener for agent status events. It
 // keeps `<state-dir>/dnsmasq-hosts` current from events and from a periodic
-// full resync over every registered agent, and fans events out to local TUIs.
+// full resync over every registered agent (dropping the records of agents that
+// left the registry), and fans events out to local TUIs.
 import { lookup } from 'node:dns/promises';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { STATUS_PORT } from '../../protocol/subsystems.js';
-import { loadOrCreateHostKey, parsePublicKey } from '../../lib/keys.js';
-import { loadRegistry, parseHostPort } from '../client/registry.js';
-import { SshAgentClient, type SshAgentTarget } from '../client/ssh-agent-client.js';
+import { loadOrCreateHostKey } from '../../lib/keys.js';
+import { agentClient, loadRegistry, parseHostPort, type RegisteredAgent, type Registry } from '../client/registry.js';
+import type { AgentClient } from '../client/agent-client.js';
 import type { ShellConfig } from '../config.js';
+import type { HostsFileKeeper } from '../dns/hosts-file.js';
 import { startStatusServer, type StatusServer } from './status-serve.js';
 
 export interface StatusServeFlags {
@@ -34,31 +36,41 @@ export async function startStatusService(
   await mkdir(config.stateDir, { recursive: true, mode: 0o755 });
   const hostKey = await loadOrCreateHostKey(flags.hostKey ?? join(config.configDir, 'status_host_key'));
   const agentIps = new Map<string, string>();
-  let agentKeys = await registeredAgentKeys(config.configDir);
+  let registry: Registry = await loadRegistry(config.configDir);
+  const registeredIds = () => new Set([...registry.agents.map((a) => a.info.id), ...registry.problems.map((p) => p.agentId)]);
 
   // One SSH client per registered agent, kept across resyncs (a new handshake
   // per agent per minute is waste); re-made only when its registry entry changes.
-  const clients = new Map<string, { entry: string; client: SshAgentClient }>();
-  const clientFor = (a: SshAgentTarget): SshAgentClient => {
+  const clients = new Map<string, { entry: string; client: AgentClient }>();
+  const clientFor = (a: RegisteredAgent): AgentClient => {
     const entry = `${a.info.host}\n${a.hostKeyPub.trim()}\n${a.privateKey.toString()}`;
     const known = clients.get(a.info.id);
     if (known?.entry === entry) return known.client;
     void known?.client.close();
-    const client = new SshAgentClient(a);
+    const client = agentClient(a);
     clients.set(a.info.id, { entry, client });
     return client;
   };
 
-  const resync = async (keeper: { replaceAgent(id: string, ip: string, s: Iterable<{ uuid: string; dns_name: string }>): Promise<boolean> }) => {
-    const { agents } = await loadRegistry(config.configDir);
-    agentKeys = await registeredAgentKeys(config.configDir);
-    const registered = new Set(agents.map((a) => a.info.id));
+  const resync = async (keeper: HostsFileKeeper) => {
+    registry = await loadRegistry(config.configDir);
+    const { agents } = registry;
+    const registered = registeredIds();
     for (const [id, { client }] of clients) {
       if (!registered.has(id)) {
         clients.delete(id);
         void client.close();
       }
     }
+    // An agent that left the registry takes its names with it.
+    for (const id of keeper.agentIds()) {
+      if (!registered.has(id)) {
+        agentIps.delete(id);
+        log(`dns: removed the records of agent ${id}: no longer registered`);
+        await keeper.removeAgent(id);
+      }
+    }
+    for (const p of registry.problems) log(`dns resync of agent ${p.agentId}: cannot load it: ${p.error}`);
     // One unreachable agent must not keep the others' records from being repaired.
     const results = await Promise.allSettled(
       agents.map(async (a) => {
@@ -78,7 +90,8 @@ export async function startStatusService(
     authorizedKeysPath: flags.authKeys ?? join(config.configDir, 'status_authorized_keys'),
     stateDir: config.stateDir,
     log,
-    agentIdForKey: (key) => agentKeys.find((k) => k.blob.equals(key))?.agentId,
+    agentIdForKey: (key) => registry.agents.find((a) => a.statusKey?.equals(key))?.info.id,
+    isRegisteredAgent: (id) => registeredIds().has(id),
     dns: {
       hostsFile: join(config.stateDir, 'dnsmasq-hosts'),
       pidFile: flags.dnsmasqPidFile,
@@ -97,24 +110,6 @@ export async function startStatusService(
       await Promise.all([...clients.values()].map(({ client }) => client.close()));
     },
   };
-}
-
-/** Each registered agent's status key (`agent_to_shell_ed25519_key.pub`), so its link may only speak for it. */
-async function registeredAgentKeys(configDir: string): Promise<Array<{ agentId: string; blob: Buffer }>> {
-  const root = join(configDir, 'agent-keys');
-  const ids = await readdir(root).catch(() => [] as string[]);
-  const keys = await Promise.all(
-    ids.map(async (agentId) => {
-      const line = await readFile(join(root, agentId, 'agent_to_shell_ed25519_key.pub'), 'utf8').catch(() => undefined);
-      if (!line) return undefined;
-      try {
-        return { agentId, blob: parsePublicKey(line.trim()).getPublicSSH() };
-      } catch {
-        return undefined;
-      }
-    }),
-  );
-  return keys.filter((k): k is { agentId: string; blob: Buffer } => k !== undefined);
 }
 
 /** Runs until SIGTERM/SIGINT. */

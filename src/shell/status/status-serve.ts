@@ -1,12 +1,13 @@
 // `convocate status-serve`: the SSH listener agents push status events to (SPEC §4).
-// Security posture: ed25519 public-key auth against status_authorized_keys only;
+// Security posture (ssh-guard.ts): ed25519 public-key auth against
+// status_authorized_keys only, capped unauthenticated connections and channels;
 // the one thing a session channel may open is the `convocate-status` subsystem.
-// A connection speaks for the first agent id it names and nothing else. Events
-// go to the local fan-out socket, the DNS hosts file keeper and `onEvent`.
+// A key bound to an agent speaks only for that agent; an unbound key speaks for
+// the first agent id it names, never a registered agent's. Events go to the
+// local fan-out socket, the DNS hosts file keeper and `onEvent`.
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import ssh2, { type Connection, type ServerChannel } from 'ssh2';
-import { requireEd25519PublicKey } from '../../lib/ssh-auth.js';
+import type { ServerChannel } from 'ssh2';
+import { startGuardedServer, type PeerContext, type SshLimits } from '../../lib/ssh-guard.js';
 import { parseEvent, type StatusEvent } from '../../protocol/status.js';
 import { STATUS_SUBSYSTEM } from '../../protocol/subsystems.js';
 import { dnsmasqReloader } from '../dns/dnsmasq.js';
@@ -14,9 +15,6 @@ import { HostsFileKeeper } from '../dns/hosts-file.js';
 import { StatusFanout } from './fanout.js';
 import { SkippingLineReader } from './line-reader.js';
 import { STATUS_SOCKET } from './subscribe.js';
-// ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
-const { Server } = ssh2;
-type Server = InstanceType<typeof Server>;
 
 export interface StatusDnsOptions {
   /** Usually `<stateDir>/dnsmasq-hosts`. */
@@ -47,6 +45,9 @@ export interface StatusServerOptions {
    * for the agent their first event names.
    */
   agentIdForKey?: (key: Buffer) => string | undefined;
+  /** True for an agent id in the registry: a key not bound to it may not speak for it. */
+  isRegisteredAgent?: (agentId: string) => boolean;
+  limits?: Partial<SshLimits>;
 }
 
 export interface AgentSeen {
@@ -61,6 +62,8 @@ export interface StatusServer {
   port: number;
   keeper: HostsFileKeeper | undefined;
   agents(): AgentSeen[];
+  /** Connections not yet authenticated, and authenticated ones. */
+  counts(): { preAuth: number; authenticated: number };
   close(): Promise<void>;
 }
 
@@ -69,7 +72,6 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
   await fanout.listen();
   const keeper = opts.dns ? makeKeeper(opts.dns, opts.log) : undefined;
   const seen = new Map<string, AgentSeen>();
-  const conns = new Set<Connection>();
 
   const deliver = (ev: StatusEvent, remoteAddress: string) => {
     const now = new Date();
@@ -93,51 +95,42 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     }
   };
 
-  const server = new Server({ hostKeys: [opts.hostKey] }, (conn, info) => {
-    conns.add(conn);
-    const peer = `${info.ip}:${info.port}`;
-    conn.on('error', (err: Error) => opts.log(`status connection ${peer}: ${err.message}`));
-    conn.on('close', () => conns.delete(conn));
-    let provenKey: Buffer | undefined;
-    requireEd25519PublicKey(conn, opts.authorizedKeysPath, opts.log, peer, undefined, (key) => (provenKey = key));
-    conn.on('ready', () => {
-      conn.on('tcpip', (_a, reject) => reject());
-      conn.on('openssh.streamlocal', (_a, reject) => reject());
-      conn.on('request', (_a, reject) => reject?.());
-      let agentId = provenKey ? opts.agentIdForKey?.(provenKey) : undefined;
-      conn.on('session', (accept) => {
-        const session = accept();
-        session.on('error', (err: Error) => opts.log(`status session ${peer}: ${err.message}`));
-        for (const name of ['pty', 'shell', 'exec', 'env', 'x11', 'auth-agent', 'signal', 'sftp', 'window-change'] as const) {
-          session.on(name as 'shell', (_a, reject) => reject?.());
-        }
-        let opened = false;
-        session.on('subsystem', (acc, reject, sub) => {
-          if (opened || sub.name !== STATUS_SUBSYSTEM) return reject?.();
-          opened = true;
-          readEvents(acc(), opts.maxLineBytes ?? 64 * 1024, opts.log, (ev) => {
-            agentId ??= ev.agent_id;
-            if (ev.agent_id !== agentId) {
-              opts.log(`status ${peer}: agent ${agentId} sent an event for ${ev.agent_id}: ignored`);
+  // The agent each connection speaks for, once known.
+  const speaksFor = new WeakMap<PeerContext, string>();
+  const server = await startGuardedServer({
+    name: 'status',
+    hostKey: opts.hostKey,
+    authorizedKeysPath: opts.authorizedKeysPath,
+    listen: opts.listen,
+    log: opts.log,
+    limits: opts.limits,
+    onClose: (peer) => {
+      const id = speaksFor.get(peer);
+      const a = id ? seen.get(id) : undefined;
+      if (a) a.connected = false;
+    },
+    subsystems: {
+      [STATUS_SUBSYSTEM]: {
+        open: (channel, peer) => {
+          const bound = peer.key ? opts.agentIdForKey?.(peer.key) : undefined;
+          if (bound) speaksFor.set(peer, bound);
+          readEvents(channel, opts.maxLineBytes ?? 64 * 1024, opts.log, (ev) => {
+            const agentId = speaksFor.get(peer);
+            if (agentId === undefined) {
+              if (opts.isRegisteredAgent?.(ev.agent_id)) {
+                opts.log(`status ${peer.peer}: a key not bound to agent ${ev.agent_id} claimed its id: ignored`);
+                return;
+              }
+              speaksFor.set(peer, ev.agent_id);
+            } else if (ev.agent_id !== agentId) {
+              opts.log(`status ${peer.peer}: agent ${agentId} sent an event for ${ev.agent_id}: ignored`);
               return;
             }
-            deliver(ev, info.ip);
+            deliver(ev, peer.ip);
           });
-        });
-      });
-      conn.on('close', () => {
-        const a = agentId ? seen.get(agentId) : undefined;
-        if (a) a.connected = false;
-      });
-    });
-  });
-  server.on('error', (err: Error) => opts.log(`status server: ${err.message}`));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.listen.port, opts.listen.host, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
+        },
+      },
+    },
   });
 
   let resyncTimer: NodeJS.Timeout | undefined;
@@ -149,13 +142,13 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
   }
 
   return {
-    port: (server.address() as AddressInfo).port,
+    port: server.port,
     keeper,
     agents: () => [...seen.values()].map((a) => ({ ...a })),
+    counts: () => server.counts(),
     close: async () => {
       clearInterval(resyncTimer);
-      for (const c of conns) c.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await fanout.close();
     },
   };
