@@ -16,8 +16,8 @@ import { FakeAgentApi } from '../helpers/fake-agent-api.js';
 class MemoryChannel extends Duplex {
   readonly written: Buffer[] = [];
   exitCode: number | undefined;
-  _read(): void {}
-  _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+  override _read(): void {}
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.written.push(chunk);
     cb();
   }
