@@ -1,11 +1,13 @@
 // A hung Docker daemon: the test starts its OWN dockerd (own socket, data root,
-// exec root, containerd namespace, no bridge, no iptables), SIGSTOPs it, and
+// exec root, containerd namespace, no bridge, no iptables) in its own network
+// namespace — a dockerd with `--bridge=none` deletes the host's docker0, which
+// the shared daemon needs — then SIGSTOPs it, and
 // checks that ops fail `unavailable` within their deadline, that no session
 // lock outlives them, and that everything works again after SIGCONT.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +16,26 @@ import { Dispatcher } from '../../src/agent/dispatcher.js';
 import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
 import { SessionStore } from '../../src/agent/sessions/store.js';
 import { MemorySettingsStore } from '../../src/agent/settings.js';
-import { ConvocateError } from '../../src/protocol/errors.js';
 import { waitFor } from '../helpers/docker.js';
+import { caught } from '../integration/store-helpers.js';
 
 let root: string;
 let dockerd: ChildProcess | undefined;
 let docker: Docker;
 let log = '';
+const hostInterfaces = () => Object.keys(networkInterfaces()).sort();
+const interfacesBefore = hostInterfaces();
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'convocate-hung-'));
   const sock = join(root, 'docker.sock');
   const ns = `convocate-hung-${process.pid}`;
+  // `unshare --net` execs dockerd in place: the PID we signal is dockerd's.
   dockerd = spawn(
-    'dockerd',
+    'unshare',
     [
+      '--net',
+      'dockerd',
       `--host=unix://${sock}`,
       `--data-root=${join(root, 'data')}`,
       `--exec-root=${join(root, 'exec')}`,
@@ -60,16 +67,9 @@ afterAll(async () => {
     clearTimeout(timer);
   }
   await rm(root, { recursive: true, force: true });
+  // Our daemon lived in its own network namespace: the host's interfaces (docker0 above all) are untouched.
+  expect(hostInterfaces()).toEqual(expect.arrayContaining(interfacesBefore.filter((n) => n === 'docker0' || n === 'lo')));
 }, 60_000);
-
-async function caught(p: Promise<unknown>): Promise<ConvocateError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConvocateError);
-  return err as ConvocateError;
-}
 
 describe('a hung Docker daemon', () => {
   it('fails ops unavailable within the deadline, leaves no lock behind, and recovers after SIGCONT', async () => {
