@@ -44,7 +44,7 @@ describe('LiveState: the clients file from the container', () => {
   it('counts a regular file', async () => {
     const store = await newStore();
     const s = await store.create({ name: 'a' });
-    await writeFile(join(ctx.dir, s.uuid, CLIENTS_FILE), '2\n');
+    await writeFile(join(store.homeDir(s.uuid), CLIENTS_FILE), '2\n');
     const live = new LiveState(store, fakeRuntime([s.uuid]));
     expect(attachedOf(await live.list(), s.uuid)).toBe(true);
   });
@@ -53,7 +53,7 @@ describe('LiveState: the clients file from the container', () => {
     const store = await newStore();
     const s = await store.create({ name: 'a' });
     await writeFile(join(ctx.work, 'outside'), '3\n');
-    await symlink(join(ctx.work, 'outside'), join(ctx.dir, s.uuid, CLIENTS_FILE));
+    await symlink(join(ctx.work, 'outside'), join(store.homeDir(s.uuid), CLIENTS_FILE));
     const live = new LiveState(store, fakeRuntime([s.uuid]));
     expect(attachedOf(await live.list(), s.uuid)).toBe(false);
   });
@@ -61,7 +61,7 @@ describe('LiveState: the clients file from the container', () => {
   it('answers at once when the file is a FIFO nobody writes', async () => {
     const store = await newStore();
     const s = await store.create({ name: 'a' });
-    const path = join(ctx.dir, s.uuid, CLIENTS_FILE);
+    const path = join(store.homeDir(s.uuid), CLIENTS_FILE);
     execFileSync('mkfifo', [path]);
     fifos.push(path);
     const live = new LiveState(store, fakeRuntime([s.uuid]));
