@@ -193,7 +193,11 @@ export async function startGuardedServer(opts: GuardedServerOptions): Promise<Gu
       new Promise<void>((resolve) => {
         net.close(() => resolve());
         for (const c of authenticated) c.end();
-        for (const s of sockets) s.destroy();
+        // A polite close first (a reset would surface as an error in a peer that is not listening for one).
+        for (const s of sockets) {
+          s.end();
+          setTimeout(() => s.destroy(), 1_000).unref();
+        }
       }),
   };
 }

@@ -1,7 +1,7 @@
 // The built `convocate-agent serve` on loopback, driven by OpenSSH's `ssh -s`
 // and by the shell's SshAgentClient: every op on real Docker, attach through
-// tmux, restart rediscovery, and a kill -9 in the middle of mutations.
-import { readdir, readFile } from 'node:fs/promises';
+// tmux, restart rediscovery, and a kill -9 during 100 concurrent mutating ops.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/protocol/session.js';
@@ -139,31 +139,75 @@ describe('convocate-agent serve over OpenSSH', () => {
     expect((await rpcOk<Session>('get', { id: s.uuid })).state).toBe('R');
   });
 
-  it('kill -9 in the middle of mutations: no torn session.json, stale locks cleared, containers still listed', async () => {
+  it('kill -9 during 100 concurrent mutating ops: nothing torn or lost, stale locks cleared, every op done or not done', async () => {
     const running = await rpcOk<Session>('create', { name: 'crash-running' });
     await rpcOk('restart', { id: running.uuid });
-    const targets = await Promise.all(Array.from({ length: 6 }, (_, i) => rpcOk<Session>('create', { name: `crash-${i}` })));
-    // Fire edits and clones, and kill the agent while they are in flight.
-    const inflight = targets.flatMap((t, i) => [
-      rpc('edit', { id: t.uuid, name: `edited-${i}`, port: -1 }).catch(() => undefined),
-      rpc('clone', { source_id: t.uuid, name: `clone-${i}` }).catch(() => undefined),
-    ]);
-    await new Promise((r) => setTimeout(r, 150));
-    await agent.kill('SIGKILL');
-    await Promise.all(inflight);
+    const make = (prefix: string) => Promise.all(Array.from({ length: 25 }, (_, i) => rpcOk<Session>('create', { name: `${prefix}-${i}` })));
+    const editTargets = await make('edit');
+    const cloneSources = await make('src');
+    const doomed = await make('doomed');
+    // A few MB per home, so that clones are still copying when the kill lands.
+    const payload = Buffer.alloc(4 * 1024 * 1024, 7);
+    await Promise.all(cloneSources.map((s) => writeFile(join(agent.sessionsDir, s.uuid, 'home', 'payload.bin'), payload)));
 
+    const client = sshClient();
+    type Outcome = { answered: boolean; ok: boolean };
+    const track = (p: Promise<unknown>): Promise<Outcome> =>
+      p.then(
+        () => ({ answered: true, ok: true }),
+        (err: Error) => ({ answered: !/closed without an answer|unreachable|did not answer|ECONNRESET|Not connected|No response/i.test(err.message), ok: false }),
+      );
+    const ops = [
+      ...editTargets.map((t, i) => track(client.call('edit', { id: t.uuid, name: `edited-${i}`, port: -1 }))),
+      ...cloneSources.map((t, i) => track(client.call('clone', { source_id: t.uuid, name: `clone-${i}` }))),
+      ...doomed.map((t) => track(client.call('delete', { id: t.uuid }))),
+      ...Array.from({ length: 25 }, (_, i) => track(client.call('create', { name: `late-${i}`, port: -1 }))),
+    ];
+    expect(ops).toHaveLength(100);
+    // Kill the moment the agent is visibly mid-flight: a clone staging dir or a session lock on disk.
+    const inFlight = async () => (await readdir(agent.sessionsDir)).some((n) => n.startsWith('.clone-') || n.endsWith('.lock'));
+    await waitFor('the agent mid-flight', async () => ((await inFlight()) ? true : undefined), 30_000);
+    await agent.kill('SIGKILL');
+    const outcomes = await Promise.all(ops);
+    await client.close();
+
+    // The kill landed mid-flight: some ops were never answered and some temp files remain.
+    expect(outcomes.filter((o) => !o.answered).length).toBeGreaterThan(0);
+    const leftovers = (await readdir(agent.sessionsDir)).filter((n) => n.startsWith('.') && n !== '.layout' && n !== '.alloc.lock');
+    const lockFiles = (await readdir(agent.sessionsDir)).filter((n) => n.endsWith('.lock') && !n.startsWith('.'));
+    expect(leftovers.length + lockFiles.length).toBeGreaterThan(0);
+    // No torn session.json, even before any repair.
     for (const name of await readdir(agent.sessionsDir)) {
       if (!/^[0-9a-f-]{36}$/.test(name)) continue;
-      const text = await readFile(join(agent.sessionsDir, name, 'session.json'), 'utf8').catch(() => undefined);
-      if (text !== undefined) expect(() => JSON.parse(text)).not.toThrow();
+      const text = await readFile(join(agent.sessionsDir, name, 'session.json'), 'utf8');
+      expect(() => JSON.parse(text)).not.toThrow();
     }
+
     await agent.start();
     const { sessions, broken } = await rpcOk<{ sessions: Session[]; broken: unknown[] }>('list');
     expect(broken).toEqual([]);
+    // Staging dirs of the dead process are swept; its locks are stale and dropped.
+    expect((await readdir(agent.sessionsDir)).filter((n) => n.startsWith('.') && n !== '.layout')).toEqual([]);
     expect(sessions.find((x) => x.uuid === running.uuid)?.state).toBe('R');
-    for (const t of targets) {
-      const now = sessions.find((x) => x.uuid === t.uuid);
-      expect(now?.state).toBe('-'); // a lock left by the dead agent is stale and dropped
+    const byUuid = new Map(sessions.map((x) => [x.uuid, x]));
+    editTargets.forEach((t, i) => {
+      const now = byUuid.get(t.uuid);
+      expect(now?.state).toBe('-');
+      // Done (new name and an auto port) or not done (as created): never half.
+      if (now?.name === `edited-${i}`) expect(now.port).toBeGreaterThanOrEqual(1001);
+      else expect(now).toMatchObject({ name: t.name, port: 0 });
+    });
+    for (const d of doomed) {
+      const now = byUuid.get(d.uuid);
+      if (now) expect(now).toMatchObject({ name: d.name, state: '-' });
+    }
+    const clones = sessions.filter((x) => x.name.startsWith('clone-'));
+    for (const c of clones) {
+      // A clone that exists is whole: its copied home is complete.
+      expect((await readFile(join(agent.sessionsDir, c.uuid, 'home', 'payload.bin'))).length).toBe(payload.length);
+    }
+    expect(new Set(sessions.map((x) => x.name)).size).toBe(sessions.length);
+    for (const t of editTargets.slice(0, 3)) {
       expect(await rpcOk<Session>('edit', { id: t.uuid, name: `after-${t.name}` })).toMatchObject({ name: `after-${t.name}` });
     }
   });

@@ -130,12 +130,14 @@ describe('session engine on real Docker', () => {
 
   it('two concurrent mutations of one session: exactly one wins, the other names the lock holder', async () => {
     const s = await agent.api.call('create', { name: 'contended' });
-    const results = await Promise.allSettled([
-      agent.api.call('restart', { id: s.uuid }),
-      agent.api.call('edit', { id: s.uuid, name: 'contended2' }),
-    ]);
+    const restart = agent.api.call('restart', { id: s.uuid });
+    // The edit lands while the restart holds the lock (it does for the whole container start).
+    const lock = join(agent.sessionsDir, `${s.uuid}.lock`);
+    await waitFor('the restart to hold the lock', async () => (existsSync(lock) ? true : undefined), 10_000);
+    const results = await Promise.allSettled([restart, agent.api.call('edit', { id: s.uuid, name: 'contended2' })]);
     const failed = results.filter((r) => r.status === 'rejected');
     expect(failed).toHaveLength(1);
+    expect(results[0]?.status).toBe('fulfilled');
     expect(String((failed[0] as PromiseRejectedResult).reason.message)).toBe(`session "${s.uuid}" is locked by pid ${process.pid}`);
   });
 

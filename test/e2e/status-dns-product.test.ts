@@ -107,6 +107,8 @@ async function startAgent(name: string, host: string): Promise<AgentProcess> {
     ],
   });
   await agent.registerIn(shellConfig);
+  // As provisioning does: the status key is bound to its agent, so its link may speak for it.
+  await writeFile(join(shellConfig, 'agent-keys', agent.agentId, 'agent_to_shell_ed25519_key.pub'), `${key.public}\n`);
   return agent;
 }
 

@@ -41,10 +41,10 @@ async function register(id: string, host: string, files: Partial<Record<string, 
   await writeFile(join(d, 'agent_to_shell_ed25519_key.pub'), statusKey.public);
 }
 
-async function goodAgent(): Promise<AgentServer> {
+async function goodAgent(api = new FakeAgentApi('aaaa0001')): Promise<AgentServer> {
   await writeFile(join(dir, 'authorized_keys'), `${shellKey.public}\n`);
   const server = await startAgentServer({
-    api: new FakeAgentApi('aaaa0001'),
+    api,
     hostKey: agentHost.private,
     authorizedKeysPath: join(dir, 'authorized_keys'),
     listen: { host: '127.0.0.1', port: 0 },
@@ -141,5 +141,58 @@ describe('status-serve and the registry', () => {
     await rm(join(dir, 'agent-keys', 'aaaa0001'), { recursive: true });
     await waitFor(async () => (await content()) === '', 'the record removed', 10_000);
     expect(logs).toContain('dns: removed the records of agent aaaa0001: no longer registered');
+  });
+});
+
+describe('the status link cut and restored', () => {
+  it('events queue while status-serve is down (none written to the dead link), resume within 2 s of its return, and the resync heals what was dropped', async () => {
+    const api = new FakeAgentApi('aaaa0001');
+    const agent = await goodAgent(api);
+    await register('aaaa0001', `127.0.0.1:${agent.port}`);
+    await writeFile(join(dir, 'status_authorized_keys'), `${statusKey.public}\n`);
+    const port = await freePort();
+    const startShell = () =>
+      startStatusService({ listen: `127.0.0.1:${port}`, hostKey: join(dir, 'status_host_key'), resync: '1' }, { configDir: dir, stateDir: dir }, () => undefined);
+    let shell = await startShell();
+    const emitterLogs: string[] = [];
+    // The production backoff (1 s doubling); a queue of 2 so that the outage drops an event.
+    const emitter = new StatusEmitter({
+      agentId: 'aaaa0001',
+      host: '127.0.0.1',
+      port,
+      privateKey: statusKey.private,
+      knownHostKey: (await readFile(join(dir, 'status_host_key.pub'), 'utf8')).trim(),
+      log: (m) => emitterLogs.push(m),
+      queueMax: 2,
+    });
+    cleanups.push(() => emitter.close('test over'));
+    const hosts = join(dir, 'dnsmasq-hosts');
+    const content = () => readFile(hosts, 'utf8').catch(() => '');
+    const create = async (name: string) => {
+      const s = await api.call('create', { name, dns_name: `${name}.team` });
+      emitter.emit(makeEvent('container.created', 'aaaa0001', s, s.uuid));
+    };
+    emitter.start();
+    await waitFor(() => emitter.connected, 'the link up');
+    await create('first');
+    await waitFor(async () => (await content()).includes('first.team'), 'the first record');
+
+    await shell.close();
+    await waitFor(() => !emitter.connected, 'the link noticed down');
+    await create('lost');
+    await create('kept1');
+    await create('kept2');
+    // Queued, not written into the dead channel: the oldest was dropped to make room.
+    expect(emitter.queued).toBe(2);
+    expect(emitter.dropped).toBe(1);
+
+    shell = await startShell();
+    cleanups.push(() => shell.close());
+    const back = Date.now();
+    await waitFor(async () => /kept1\.team[\s\S]*kept2\.team/.test(await content()), 'the queued events delivered', 5_000);
+    expect(Date.now() - back).toBeLessThanOrEqual(2_000);
+    // The event of `lost` never arrived; the periodic resync (`list` on the agent) heals the gap.
+    await waitFor(async () => (await content()).includes('lost.team'), 'the resync to heal the gap', 5_000);
+    expect(await content()).toBe(['first', 'kept1', 'kept2', 'lost'].map((n) => `127.0.0.1 ${n}.team\n`).join(''));
   });
 });

@@ -216,3 +216,14 @@ describe('parsePid', () => {
     expect(parsePid('99999999999')).toBeUndefined();
   });
 });
+
+describe('clearStaleAllocation', () => {
+  it('drops an allocation lock of a dead holder and keeps a live one', async () => {
+    await writeFile(join(dir, '.alloc.lock'), '999999\n');
+    await manager().clearStaleAllocation();
+    expect(await exists(join(dir, '.alloc.lock'))).toBe(false);
+    await writeFile(join(dir, '.alloc.lock'), `${OTHER} 7000\n`);
+    await manager().clearStaleAllocation();
+    expect(await exists(join(dir, '.alloc.lock'))).toBe(true);
+  });
+});

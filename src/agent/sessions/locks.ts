@@ -15,6 +15,7 @@ const ACQUIRE_TRIES = 5;
 const EMPTY_GRACE_MS = 500;
 const EMPTY_POLL_MS = 10;
 const ALLOC_TIMEOUT_MS = 10_000;
+const ALLOC_LOCK = '.alloc.lock';
 
 export type Release = () => Promise<void>;
 
@@ -121,8 +122,15 @@ export class LockManager {
     return run;
   }
 
+  /** Drop an allocation lock left by a process that died holding it (at agent start, so none outlives it). */
+  async clearStaleAllocation(): Promise<void> {
+    const path = join(this.dir, ALLOC_LOCK);
+    const state = await this.readLock(path);
+    if (state && !this.isHolderAlive(state)) await unlinkIfSame(path, state);
+  }
+
   private async acquireAllocFile(): Promise<Release> {
-    const path = join(this.dir, '.alloc.lock');
+    const path = join(this.dir, ALLOC_LOCK);
     const deadline = Date.now() + this.allocTimeoutMs;
     let lastPid: number | undefined;
     for (;;) {

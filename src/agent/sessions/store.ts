@@ -100,6 +100,7 @@ export class SessionStore {
       const m = STAGING_RE.exec(name);
       if (m && !isPidAlive(Number(m[1]))) await rm(join(this.dir, name), { recursive: true, force: true });
     }
+    await this.locks.clearStaleAllocation();
     if (fresh) await markLayoutCurrent(this.dir);
     else await migrateLayout({ dir: this.dir, withLock: (u, fn) => this.locks.withLock(u, fn), log: this.log, afterStep: this.afterMigrationStep });
   }

@@ -42,6 +42,8 @@ export const OP_TIMEOUT_MS: Partial<Record<OpName, number>> = {
   clone: 600_000,
 };
 const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+/** A stopped session starts first (image, tmux up to 20 s on the agent): beyond this the agent is stuck. */
+export const ATTACH_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export class SshAgentClient implements AgentClient {
@@ -79,11 +81,38 @@ export class SshAgentClient implements AgentClient {
     return decodeResponse<O>(line);
   }
 
-  async attach(id: string, cols: number, rows: number): Promise<AttachHandle> {
+  async attach(id: string, cols: number, rows: number, opts?: { timeoutMs?: number }): Promise<AttachHandle> {
+    const timeoutMs = opts?.timeoutMs ?? ATTACH_TIMEOUT_MS;
     const client = await this.connection();
-    const channel = await openSubsystem(client, ATTACH_SUBSYSTEM);
-    channel.write(encodeAttachHeader({ id, cols, rows }));
-    await failOnErrorLine(channel);
+    let channel: ClientChannel | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        channel?.close();
+        reject(new ConvocateError('unavailable', `agent ${this.info.id} did not open session ${id} within ${timeoutMs % 1000 ? `${timeoutMs} ms` : `${timeoutMs / 1000} s`}`));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([
+        (async () => {
+          const ch = await openSubsystem(client, ATTACH_SUBSYSTEM).catch((err: unknown) => {
+            throw this.unreachable(err);
+          });
+          channel = ch;
+          ch.write(encodeAttachHeader({ id, cols, rows }));
+          await failOnErrorLine(ch);
+        })(),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const open = channel as ClientChannel | undefined;
+    if (!open) throw new ConvocateError('unavailable', `agent ${this.info.id}: attach channel not open`);
+    return this.attachHandle(open);
+  }
+
+  private attachHandle(channel: ClientChannel): AttachHandle {
     const done = new Promise<void>((resolve) => channel.once('close', () => resolve()));
     return {
       stream: channel,

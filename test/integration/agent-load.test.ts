@@ -1,0 +1,106 @@
+// The agent's SSH server under load and abuse, with its default limits: 300
+// unauthenticated connections held open plus 50 channels on one authenticated
+// connection, while an authorized client still gets `ping` at once; and the
+// shell's attach giving up with a clear error on an agent that never answers.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect as netConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client, ClientChannel } from 'ssh2';
+import { startAgentServer, type AgentServer } from '../../src/agent/server.js';
+import { generateEd25519 } from '../../src/lib/keys.js';
+import type { AgentApi } from '../../src/protocol/agent-api.js';
+import { RPC_SUBSYSTEM } from '../../src/protocol/subsystems.js';
+import { SshAgentClient } from '../../src/shell/client/ssh-agent-client.js';
+import { FakeAgentApi } from '../helpers/fake-agent-api.js';
+import { connect, roundTrip, subsys, waitFor } from '../helpers/ssh.js';
+
+const host = generateEd25519('load-host');
+const key = generateEd25519('load-client');
+let dir: string;
+let server: AgentServer;
+const fake = new FakeAgentApi('10ad0001');
+// attach never answers: a stuck agent as the shell sees it.
+const api: AgentApi = { call: (op, params) => fake.call(op, params), attach: () => new Promise(() => undefined) };
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agent-load-'));
+  await writeFile(join(dir, 'authorized_keys'), `${key.public}\n`);
+  server = await startAgentServer({
+    api,
+    hostKey: host.private,
+    authorizedKeysPath: join(dir, 'authorized_keys'),
+    listen: { host: '127.0.0.1', port: 0 },
+    log: () => undefined,
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function hold(source: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const s = netConnect({ host: '127.0.0.1', port: server.port, localAddress: source });
+    s.on('error', () => resolve(undefined));
+    s.once('connect', () => {
+      // Half of them get as far as the SSH banner and then stall.
+      if (Math.random() < 0.5) s.write('SSH-2.0-stalling\r\n');
+      resolve(s);
+    });
+  });
+}
+
+describe('held connections', () => {
+  it('300 unauthenticated connections and 50 channels on one connection: ping still answers within 1 s, memory stays bounded', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const held: Socket[] = [];
+    const busy: Client[] = [];
+    try {
+      // Ten sources, 30 connections each.
+      const socks = await Promise.all(Array.from({ length: 300 }, (_, i) => hold(`127.0.0.${2 + (i % 10)}`)));
+      for (const s of socks) if (s) held.push(s);
+      await waitFor(() => server.counts().preAuth >= 250, 'the unauthenticated connections admitted');
+      const hog = await connect(server.port, { privateKey: key.private });
+      busy.push(hog);
+      const channels: ClientChannel[] = [];
+      for (let i = 0; i < 50; i++) channels.push(await subsys(hog, RPC_SUBSYSTEM));
+      expect(channels).toHaveLength(50);
+
+      const started = Date.now();
+      const c = await connect(server.port, { privateKey: key.private });
+      busy.push(c);
+      const { out } = await roundTrip(c, RPC_SUBSYSTEM, '{"op":"ping","params":null}\n', { timeoutMs: 1_000 });
+      const elapsed = Date.now() - started;
+      expect(JSON.parse(out)).toMatchObject({ ok: true, result: { agent_id: '10ad0001' } });
+      expect(elapsed).toBeLessThan(1_000);
+      // The caps held: no more pending than the total allows.
+      expect(server.counts().preAuth).toBeLessThanOrEqual(256);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
+    } finally {
+      for (const s of held) s.destroy();
+      for (const c of busy) c.end();
+    }
+  });
+});
+
+describe('attach deadline on the shell', () => {
+  it('an agent that never opens the session fails the attach with a clear error, and the connection stays usable', async () => {
+    const client = new SshAgentClient({
+      info: { id: '10ad0001', host: `127.0.0.1:${server.port}` },
+      host: '127.0.0.1',
+      port: server.port,
+      privateKey: key.private,
+      hostKeyPub: host.public,
+    });
+    try {
+      await expect(client.attach('0f8fad5b-d9cb-469f-a165-70867728950e', 80, 24, { timeoutMs: 300 })).rejects.toThrow(
+        'agent 10ad0001 did not open session 0f8fad5b-d9cb-469f-a165-70867728950e within 300 ms',
+      );
+      expect((await client.call('ping', null)).agent_id).toBe('10ad0001');
+    } finally {
+      await client.close();
+    }
+  });
+});
