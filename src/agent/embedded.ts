@@ -7,8 +7,8 @@ import { isRoot } from '../lib/process.js';
 import { type AgentConfig, loadOrCreateAgentId } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { SessionEngine } from './engine.js';
-import { detectHostMounts } from './host-mounts.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import { SessionEnvStore } from './session-env.js';
 import { SessionStore } from './sessions/store.js';
 import { FileSettingsStore } from './settings.js';
 
@@ -50,8 +50,9 @@ export async function buildAgent(
     agentId,
     settings,
     settingsStore,
-    hostMounts: await detectHostMounts(),
     emit: opts.emit,
+    sessionEnv: new SessionEnvStore(config.configDir),
   });
+  await engine.watchActivity();
   return { agentId, engine, api: new Dispatcher(engine) };
 }
