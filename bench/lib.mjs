@@ -1,6 +1,6 @@
 // Small shared helpers for the benchmark scripts: timing, percentiles, a temp
 // agent over the built package, and cleanup by agent label.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,6 +10,7 @@ import { SessionEngine } from '../dist/agent/engine.js';
 import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
 import { SessionStore } from '../dist/agent/sessions/store.js';
 import { MemorySettingsStore } from '../dist/agent/settings.js';
+import { SessionEnvStore } from '../dist/agent/session-env.js';
 import { DEFAULT_IMAGE } from '../dist/protocol/version.js';
 
 export const docker = new Docker();
@@ -36,6 +37,8 @@ export async function benchAgent(name, wrapRuntime = (r) => r) {
   const dir = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
   const store = new SessionStore({ dir, chownTo: process.getuid?.() === 0 ? { uid: 1337, gid: 1337 } : undefined });
   await store.init();
+  // The engine figures compare tmux start-up with raw docker: sessions run a shell, not Claude.
+  await writeFile(join(dir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
   const runtime = wrapRuntime(new DockerRuntime(docker));
   const engine = new SessionEngine({
     store,
@@ -43,6 +46,7 @@ export async function benchAgent(name, wrapRuntime = (r) => r) {
     agentId,
     settings: { image, dnsServer: '', cgroupParent: '' },
     settingsStore: new MemorySettingsStore(),
+    sessionEnv: new SessionEnvStore(dir),
   });
   return {
     agentId,

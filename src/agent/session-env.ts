@@ -51,7 +51,7 @@ export class SessionEnvStore {
     return (await this.load()).get(name);
   }
 
-  set(name: string, value: string): Promise<string[]> {
+  async set(name: string, value: string): Promise<string[]> {
     validateEnvName(name);
     validateEnvValue(name, value);
     return this.change((vars) => {
@@ -60,7 +60,7 @@ export class SessionEnvStore {
     });
   }
 
-  unset(name: string): Promise<string[]> {
+  async unset(name: string): Promise<string[]> {
     validateEnvName(name);
     return this.change((vars) => {
       if (!vars.delete(name)) throw new ConvocateError('not_found', `env ${quote(name)} is not set`);

@@ -9,6 +9,8 @@ import { SessionEngine } from '../../src/agent/engine.js';
 import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
 import { SessionStore } from '../../src/agent/sessions/store.js';
 import { MemorySettingsStore } from '../../src/agent/settings.js';
+import { SessionEnvStore } from '../../src/agent/session-env.js';
+import { useShellSessions } from './shell-sessions.js';
 import { removeAgentContainers, requireDocker, sessionImage, testAgentId } from './docker.js';
 
 export interface TestAgent {
@@ -26,6 +28,8 @@ export async function makeTestAgent(name: string): Promise<TestAgent> {
   const sessionsDir = await mkdtemp(join(tmpdir(), `convocate-${name}-`));
   const store = new SessionStore({ dir: sessionsDir, chownTo: { uid: 1337, gid: 1337 } });
   await store.init();
+  const configDir = await mkdtemp(join(tmpdir(), `convocate-${name}-config-`));
+  await useShellSessions(configDir);
   const events: StatusEvent[] = [];
   const engine = new SessionEngine({
     store,
@@ -34,6 +38,7 @@ export async function makeTestAgent(name: string): Promise<TestAgent> {
     settings: { image: sessionImage(), dnsServer: '', cgroupParent: '' },
     settingsStore: new MemorySettingsStore(),
     emit: (e) => events.push(e),
+    sessionEnv: new SessionEnvStore(configDir),
   });
   return {
     agentId,
@@ -43,7 +48,9 @@ export async function makeTestAgent(name: string): Promise<TestAgent> {
     events,
     cleanup: async () => {
       await removeAgentContainers(agentId);
+      engine.close();
       await rm(sessionsDir, { recursive: true, force: true });
+      await rm(configDir, { recursive: true, force: true });
     },
   };
 }

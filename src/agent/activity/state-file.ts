@@ -63,6 +63,7 @@ export function parseState(text: string, mtimeMs: number, nowMs: number): StateR
 
 /** One printable line: escape sequences and control characters go, whitespace collapses, at most 200 chars. */
 export function sanitiseDetail(raw: string): string {
+  /* eslint-disable no-control-regex -- control characters are exactly what is being removed */
   const text = raw
     // CSI, OSC and other ESC sequences first, so that their parameters go with them.
     .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
@@ -71,6 +72,7 @@ export function sanitiseDetail(raw: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
+  /* eslint-enable no-control-regex */
   const chars = Array.from(text);
   return chars.length <= MAX_DETAIL_CHARS ? text : chars.slice(0, MAX_DETAIL_CHARS - 1).join('') + '…';
 }
