@@ -31,8 +31,8 @@ export function pct(values, p) {
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** A real agent over a temp sessions dir; `runtime` may be wrapped to count calls. */
-export async function benchAgent(name, wrapRuntime = (r) => r) {
+/** A real agent over a temp sessions dir; `runtime` may be wrapped to count calls; `emitFor` may hand it an event sink. */
+export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => undefined) {
   const agentId = `bench-${name}-${process.pid}`;
   const dir = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
   const store = new SessionStore({ dir, chownTo: process.getuid?.() === 0 ? { uid: 1337, gid: 1337 } : undefined });
@@ -47,6 +47,7 @@ export async function benchAgent(name, wrapRuntime = (r) => r) {
     settings: { image, dnsServer: '', cgroupParent: '' },
     settingsStore: new MemorySettingsStore(),
     sessionEnv: new SessionEnvStore(dir),
+    emit: (ev) => emitFor()?.(ev),
   });
   return {
     agentId,
@@ -54,6 +55,7 @@ export async function benchAgent(name, wrapRuntime = (r) => r) {
     engine,
     api: new Dispatcher(engine),
     cleanup: async () => {
+      engine.close();
       await removeByLabel(`convocate.agent=${agentId}`);
       await rm(dir, { recursive: true, force: true });
     },
