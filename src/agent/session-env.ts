@@ -27,8 +27,11 @@ export function validateEnvValue(name: string, value: string): void {
   if (/[\0\n\r]/.test(value)) throw new ConvocateError('invalid_argument', `env ${name}: value must not contain NUL or a line break`);
 }
 
+/**
+ * Read afresh on every use: another process on this host (a CLI's embedded
+ * agent beside a TUI's) may have changed the file, and it is small.
+ */
 export class SessionEnvStore {
-  private cache: Map<string, string> | undefined;
   /** Serialises writers so that two concurrent sets cannot lose one. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -72,7 +75,6 @@ export class SessionEnvStore {
       const next = new Map(await this.load());
       fn(next);
       await writeFileAtomic(this.path, serialise(next), 0o600);
-      this.cache = next;
       return [...next.keys()].sort();
     });
     this.queue = run.catch(() => undefined);
@@ -80,16 +82,14 @@ export class SessionEnvStore {
   }
 
   private async load(): Promise<Map<string, string>> {
-    if (this.cache) return this.cache;
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return (this.cache = new Map());
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
       throw new ConvocateError('internal', `read ${this.path}: ${(err as Error).message}`, { cause: err });
     }
-    this.cache = parse(text, this.path);
-    return this.cache;
+    return parse(text, this.path);
   }
 }
 
