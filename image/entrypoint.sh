@@ -52,10 +52,13 @@ count="tmux list-clients -t claude 2>/dev/null | wc -l > $CLIENTS_FILE"
 as_user tmux new-session -d -s claude -x 200 -y 50 -c "$HOME_DIR" convocate-session "$session_cmd" || exit 1
 as_user tmux set-hook -g client-attached "run-shell '$count'"
 as_user tmux set-hook -g client-detached "run-shell '$count'"
+as_user tmux set-hook -g session-closed "wait-for -S convocate-closed"
 echo 'convocate: ready'
 
-# `sleep & wait` instead of a bare sleep so that the TERM trap runs at once.
+# Block until the session closes (its hook signals) or the server goes away
+# (the waiting client's connection drops): an idle container spends no CPU.
+# `& wait` so that the TERM trap runs at once.
 while as_user tmux has-session -t claude 2>/dev/null; do
-  sleep 1 &
+  as_user tmux wait-for convocate-closed &
   wait $!
 done

@@ -69,7 +69,15 @@ export async function buildSessionImage(opts: BuildOptions): Promise<void> {
     };
     opts.onProgress(`building ${tag} from ${base}${binary ? ` with Claude Code ${binary.version} (sha256 ${binary.sha256.slice(0, 12)}…)` : ' without Claude Code'}`);
     const buildargs = { BASE: base };
-    const stream = await docker.buildImage({ context: context.dir, src: context.entries }, { t: tag, buildargs, labels, rm: true, forcerm: true });
+    const stream = await docker.buildImage({ context: context.dir, src: context.entries }, {
+      t: tag,
+      buildargs,
+      labels,
+      rm: true,
+      forcerm: true,
+      // Offline means offline: the RUN steps get no network at all.
+      ...(opts.offline ? { networkmode: 'none' } : {}),
+    });
     await followJson(docker, stream, opts.onProgress, `build ${tag}`);
   } finally {
     await context.cleanup();
