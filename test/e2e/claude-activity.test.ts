@@ -38,6 +38,8 @@ beforeAll(async () => {
   await requireDocker();
   api = await startMessagesApi(sessionImage());
   cli = await cliEnv('claude', sessionImage());
+  // cliEnv gives sessions a shell; this one runs the image's default, Claude.
+  expect(await cliOk(cli.env, 'env', 'unset', 'CONVOCATE_SESSION_COMMAND')).toMatch(/^unset/);
   // Sessions join the stand-in's internal network: they reach it and nothing else.
   await mkdir(cli.env.CONVOCATE_AGENT_CONFIG_DIR!, { recursive: true });
   await writeFile(join(cli.env.CONVOCATE_AGENT_CONFIG_DIR!, 'settings.json'), JSON.stringify({ network: api.network }));
@@ -71,9 +73,12 @@ async function ls(): Promise<LsRow> {
   return row;
 }
 
-async function waitActivity(activity: Activity, timeoutS = 90): Promise<void> {
+async function waitActivity(activity: Activity, timeoutS = 50): Promise<void> {
   const r = await runCli(['wait', uuid.slice(0, 8), '--for', activity, '--timeout', String(timeoutS)], cli.env);
-  expect(r.code, `wait --for ${activity}: ${r.stderr}`).toBe(0);
+  if (r.code !== 0) {
+    const row = await ls().catch((e: Error) => e.message);
+    throw new Error(`wait --for ${activity} exited ${r.code}: ${r.stderr}; ls: ${JSON.stringify(row)}; pane:\n${await pane().catch(() => '')}`);
+  }
 }
 
 function eventsSince(n: number): Activity[] {
