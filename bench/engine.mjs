@@ -14,6 +14,8 @@ async function rawColdStart(label, home) {
   const c = await docker.createContainer({
     Image: image,
     Labels: { [label.split('=')[0]]: label.split('=')[1] },
+    // Like the bench agent's sessions: a shell, not Claude.
+    Env: ['CONVOCATE_SESSION_COMMAND=bash -l'],
     HostConfig: { Binds: [`${home}:/home/convocate`] },
   });
   await c.start();

@@ -1,6 +1,6 @@
 // Small shared helpers for the benchmark scripts: timing, percentiles, a temp
 // agent over the built package, and cleanup by agent label.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,16 +28,27 @@ export function pct(values, p) {
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** A real agent from the production composition root over temp dirs; `runtime` may be wrapped to count calls. */
-export async function benchAgent(name, wrapRuntime = (r) => r) {
+/**
+ * A real agent from the production composition root over temp dirs; `runtime`
+ * may be wrapped to count calls; `emitFor` may hand it an event sink.
+ */
+export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => undefined) {
   const agentId = `bench-${name}-${process.pid}`;
   const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
   const config = resolveAgentConfig({ configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image }, {});
-  const built = await buildAgent(config, { agentId, runtime: wrapRuntime(new DockerRuntime(docker)) });
+  // The engine figures compare tmux start-up with raw docker: sessions run a shell, not Claude.
+  await mkdir(config.configDir, { recursive: true });
+  await writeFile(join(config.configDir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
+  const built = await buildAgent(config, {
+    agentId,
+    runtime: wrapRuntime(new DockerRuntime(docker)),
+    emit: (ev) => emitFor()?.(ev),
+  });
   return {
     ...built,
     dir: config.sessionsDir,
     cleanup: async () => {
+      built.engine.close();
       await removeByLabel(`convocate.agent=${agentId}`);
       await rm(root, { recursive: true, force: true });
     },

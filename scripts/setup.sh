@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Brings a fresh Debian 12 machine (as root) to a working convocate: system
 # packages, a Docker daemon, the npm install and build, and the session image
-# built offline. Idempotent: installs only what is missing, reuses a running
-# dockerd and a session image that already has its tag.
+# built offline with Claude Code (from the npm registry). Idempotent: installs
+# only what is missing, reuses a running dockerd and a session image whose
+# files and Claude are current.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -56,7 +57,7 @@ npm ci
 section "build"
 npm run build
 
-section "session image (offline)"
+section "session image (offline, with Claude Code)"
 start=$SECONDS
 node dist/bin/convocate-agent.js image build --offline
 echo "image ready in $((SECONDS - start)) s"

@@ -9,9 +9,9 @@ import { isRoot } from '../lib/process.js';
 import { type AgentConfig, loadOrCreateAgentId } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { SessionEngine } from './engine.js';
-import { detectHostMounts } from './host-mounts.js';
-import type { BindMount, ContainerRuntime } from './runtime/container-runtime.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import { SessionEnvStore } from './session-env.js';
 import { LockManager } from './sessions/locks.js';
 import { SessionStore } from './sessions/store.js';
 import { FileSettingsStore, type SettingsStore } from './settings.js';
@@ -27,8 +27,6 @@ export interface AgentDeps {
   now?: () => Date;
   /** Default: `<config-dir>/settings.json`. */
   settingsStore?: SettingsStore;
-  /** Default: what the host offers (see host-mounts.ts). */
-  hostMounts?: BindMount[];
   /** How long a freshly started container may take to bring tmux up. */
   readyTimeoutMs?: number;
 }
@@ -72,9 +70,10 @@ export async function buildAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     agentId,
     settings,
     settingsStore,
-    hostMounts: deps.hostMounts ?? (await detectHostMounts()),
     emit: deps.emit,
     readyTimeoutMs: deps.readyTimeoutMs,
+    sessionEnv: new SessionEnvStore(config.configDir),
   });
+  await engine.watchActivity();
   return { agentId, engine, api: new Dispatcher(engine), store, runtime };
 }

@@ -29,6 +29,9 @@ export class Dispatcher implements AgentApi {
       override: (p) => engine.override(p.id),
       'settings-get': async () => engine.settingsView(),
       'settings-set': (p) => engine.setSettings(p),
+      'env-list': () => engine.envList(),
+      'env-set': (p) => engine.envSet(p),
+      'env-unset': (p) => engine.envUnset(p),
     };
   }
 

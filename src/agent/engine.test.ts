@@ -24,7 +24,6 @@ async function build(rt: FakeRuntime): Promise<BuiltAgent> {
     agentId: 'unit',
     emit: (e) => events.push(e),
     settingsStore: new MemorySettingsStore(),
-    hostMounts: [],
   });
 }
 

@@ -13,6 +13,12 @@ import type { SessionStore } from './sessions/store.js';
 import { assertUuid } from '../protocol/validation.js';
 import type { EngineSettings, SettingsStore } from './settings.js';
 import { LiveState } from './live-state.js';
+import { ActivityMonitor } from './activity/monitor.js';
+import type { StateRead } from './activity/state-file.js';
+import { activityView, sameView } from './activity/view.js';
+import type { ActivityView } from '../protocol/session.js';
+import type { SessionEnvStore } from './session-env.js';
+import { seedClaudeHome } from './sessions/seed-home.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -20,24 +26,43 @@ export interface EngineOptions {
   agentId: string;
   settings: EngineSettings;
   settingsStore: SettingsStore;
-  /** Host mounts added to every container (the host's Claude CLI and ~/.claude when present). */
+  /** Extra host mounts for every container. */
   hostMounts?: BindMount[];
   emit?: (event: StatusEvent) => void;
   /** How long a freshly started container may take to bring tmux up. */
   readyTimeoutMs?: number;
+  /** Session environment passed to every container; without it the env ops are unavailable. */
+  sessionEnv?: SessionEnvStore;
 }
 
 export class SessionEngine {
   readonly agentId: string;
   readonly live: LiveState;
+  readonly activity: ActivityMonitor;
   private settings: EngineSettings;
+  /** The last activity pushed per session, so that only changes are sent. */
+  private readonly pushed = new Map<string, ActivityView>();
   /** Starts in flight, so that concurrent attaches share one instead of failing on each other's lock. */
   private readonly starting = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
     this.settings = opts.settings;
-    this.live = new LiveState(opts.store, opts.runtime);
+    this.activity = new ActivityMonitor({
+      homeDir: (uuid) => opts.store.homeDir(uuid),
+      onChange: (uuid, read) => this.onActivity(uuid, read),
+    });
+    this.live = new LiveState(opts.store, opts.runtime, this.activity);
+  }
+
+  /** Watch every session's home for activity from the start, not only after the first list. */
+  async watchActivity(): Promise<void> {
+    const { sessions } = await this.opts.store.list();
+    this.activity.sync(sessions.map((s) => s.uuid));
+  }
+
+  close(): void {
+    this.activity.close();
   }
 
   get image(): string {
@@ -60,6 +85,8 @@ export class SessionEngine {
       protocol: p.protocol ?? 'tcp',
       dns_name: p.dns_name ?? '',
     });
+    await this.seedHome(meta.uuid);
+    this.activity.track(meta.uuid);
     this.emitSession('container.created', meta);
     return this.live.one(meta);
   }
@@ -84,6 +111,8 @@ export class SessionEngine {
     const meta = await this.opts.store.locks.withLock(p.source_id, () =>
       this.opts.store.cloneFrom(p.source_id, p.name),
     );
+    await this.seedHome(meta.uuid);
+    this.activity.track(meta.uuid);
     this.emitSession('container.created', meta);
     return this.live.one(meta);
   }
@@ -98,6 +127,8 @@ export class SessionEngine {
       await this.opts.runtime.stop(id, 10);
       await this.opts.store.remove(id);
     });
+    this.activity.forget(id);
+    this.pushed.delete(id);
     this.emit('container.deleted', null, id);
     return { uuid: id };
   }
@@ -109,6 +140,7 @@ export class SessionEngine {
     await this.opts.store.locks.withLock(id, () => this.opts.runtime.stop(id, 10));
     // A kill of a stopped session changes nothing the shell needs to hear about.
     if (wasRunning) this.emit('container.stopped', null, id);
+    this.pushed.delete(id);
     return this.live.one(meta);
   }
 
@@ -189,6 +221,7 @@ export class SessionEngine {
       sessions_dir: this.opts.store.dir,
       dns_server: this.settings.dnsServer,
       cgroup_parent: this.settings.cgroupParent,
+      network: this.settings.network ?? '',
     };
   }
 
@@ -197,6 +230,7 @@ export class SessionEngine {
       image: p.image ?? this.settings.image,
       dnsServer: p.dns_server ?? this.settings.dnsServer,
       cgroupParent: p.cgroup_parent ?? this.settings.cgroupParent,
+      network: p.network ?? this.settings.network,
     };
     if (!next.image.trim()) throw new ConvocateError('invalid_argument', 'image must not be empty');
     await this.opts.settingsStore.save(next);
@@ -226,6 +260,9 @@ export class SessionEngine {
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
   async start(meta: SessionMeta): Promise<void> {
     await this.opts.store.assertUniqueAtStart(meta);
+    // A key set after the session was made gets approved too.
+    await this.seedHome(meta.uuid);
+    this.activity.track(meta.uuid);
     await this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,
@@ -236,9 +273,43 @@ export class SessionEngine {
       dnsServer: this.settings.dnsServer || undefined,
       cgroupParent: this.settings.cgroupParent || undefined,
       mounts: this.opts.hostMounts,
+      env: await this.opts.sessionEnv?.entries(),
+      network: this.settings.network || undefined,
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
     this.emitSession('container.started', meta);
+  }
+
+  async envList(): Promise<{ names: string[] }> {
+    return { names: await this.sessionEnv().names() };
+  }
+
+  async envSet(p: OpParams<'env-set'>): Promise<{ names: string[] }> {
+    return { names: await this.sessionEnv().set(p.name, p.value) };
+  }
+
+  async envUnset(p: OpParams<'env-unset'>): Promise<{ names: string[] }> {
+    return { names: await this.sessionEnv().unset(p.name) };
+  }
+
+  private sessionEnv(): SessionEnvStore {
+    if (!this.opts.sessionEnv) throw new ConvocateError('unavailable', 'this agent keeps no session environment');
+    return this.opts.sessionEnv;
+  }
+
+  /** Seeding must never stop a session from starting: Claude then just asks its questions. */
+  private async seedHome(uuid: string): Promise<void> {
+    const apiKey = await this.opts.sessionEnv?.get('ANTHROPIC_API_KEY').catch(() => undefined);
+    await seedClaudeHome(this.opts.store.homeDir(uuid), apiKey).catch(() => undefined);
+  }
+
+  /** A hook wrote the state file: the container runs, and what it wrote is fresh. */
+  private onActivity(uuid: string, read: StateRead): void {
+    if (read.kind !== 'ok') return;
+    const view = activityView({ running: true, read });
+    if (sameView(this.pushed.get(uuid), view)) return;
+    this.pushed.set(uuid, view);
+    this.emit('session.activity', view, uuid);
   }
 
   private emitSession(type: 'container.created' | 'container.edited' | 'container.started', meta: SessionMeta): void {

@@ -2,13 +2,15 @@
 // from one labelled container list, the lock files, and the attach counts:
 // the agent's own open relays plus the client count that tmux hooks inside
 // the container keep in `~/.convocate-clients` (so attaches made by another
-// process on this host count too).
+// process on this host count too), and the activity its Claude's hooks report.
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListResult } from '../protocol/ops.js';
-import { NO_ACTIVITY, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../protocol/session.js';
-import type { ContainerRuntime } from './runtime/container-runtime.js';
+import { NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../protocol/session.js';
+import { ActivityMonitor } from './activity/monitor.js';
+import { activityView } from './activity/view.js';
+import type { ContainerInfo, ContainerRuntime } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
 
 export const CLIENTS_FILE = '.convocate-clients';
@@ -21,6 +23,8 @@ export class LiveState {
   constructor(
     private readonly store: SessionStore,
     private readonly runtime: ContainerRuntime,
+    /** The engine passes the one that pushes events; alone, a LiveState watches quietly. */
+    private readonly activity: ActivityMonitor = new ActivityMonitor({ homeDir: (uuid) => store.homeDir(uuid), onChange: () => undefined }),
   ) {}
 
   /** Count an open relay; the returned function ends it (idempotent). */
@@ -38,25 +42,28 @@ export class LiveState {
 
   async list(): Promise<ListResult> {
     const [{ sessions, broken, lockFiles }, running] = await Promise.all([this.store.list(), this.runningSet()]);
-    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.has(m.uuid), lockFiles.has(m.uuid))));
+    this.activity.sync(sessions.map((m) => m.uuid));
+    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.get(m.uuid), lockFiles.has(m.uuid))));
     live.sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
     return { sessions: live, broken };
   }
 
   async one(meta: SessionMeta): Promise<Session> {
-    return this.decorate(meta, await this.isRunning(meta.uuid));
+    return this.decorate(meta, (await this.runningSet()).get(meta.uuid));
   }
 
   async isRunning(uuid: string): Promise<boolean> {
     return (await this.runningSet()).has(uuid);
   }
 
-  private async runningSet(): Promise<Set<string>> {
+  /** The running session containers by uuid. */
+  private async runningSet(): Promise<Map<string, ContainerInfo>> {
     const containers = await this.runtime.list();
-    return new Set(containers.filter((c) => c.running).map((c) => c.uuid));
+    return new Map(containers.filter((c) => c.running).map((c) => [c.uuid, c]));
   }
 
-  private async decorate(meta: SessionMeta, running: boolean, mayBeLocked = true): Promise<Session> {
+  private async decorate(meta: SessionMeta, container: ContainerInfo | undefined, mayBeLocked = true): Promise<Session> {
+    const running = container !== undefined;
     const attached = running && ((this.relays.get(meta.uuid) ?? 0) > 0 || (await this.tmuxClients(meta.uuid)) > 0);
     const locked = !running && mayBeLocked && (await this.store.locks.holder(meta.uuid)) !== undefined;
     return {
@@ -64,8 +71,11 @@ export class LiveState {
       running,
       attached,
       state: sessionState({ running, attached, locked }),
-      ...NO_ACTIVITY,
-      ...(running ? { activity: 'unknown' as const } : {}),
+      ...activityView({
+        running,
+        containerCreatedMs: container?.createdAt,
+        read: running ? await this.activity.read(meta.uuid) : { kind: 'absent' },
+      }),
       ...NO_RESOURCES,
     };
   }

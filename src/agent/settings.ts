@@ -9,6 +9,8 @@ export interface EngineSettings {
   /** `--dns` for containers; empty when DNS is not configured. */
   dnsServer: string;
   cgroupParent: string;
+  /** Docker network for session containers; empty for Docker's default bridge. */
+  network?: string;
 }
 
 export interface SettingsStore {
@@ -36,6 +38,7 @@ export class FileSettingsStore implements SettingsStore {
       image: typeof saved.image === 'string' && saved.image ? saved.image : defaults.image,
       dnsServer: typeof saved.dnsServer === 'string' ? saved.dnsServer : defaults.dnsServer,
       cgroupParent: typeof saved.cgroupParent === 'string' ? saved.cgroupParent : defaults.cgroupParent,
+      network: typeof saved.network === 'string' ? saved.network : defaults.network,
     };
   }
 

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { toConvocateError } from '../protocol/errors.js';
 import { DEFAULT_IMAGE, VERSION } from '../protocol/version.js';
 import { buildSessionImage } from '../agent/image/build.js';
+import { claudeSourceFromFlags, type ClaudeFlags } from '../agent/image/claude-flags.js';
 import { resolveAgentConfig, type AgentFlags } from '../agent/config.js';
 
 const program = new Command('convocate-agent')
@@ -46,14 +47,18 @@ program
 const image = program.command('image').description('the session image');
 image
   .command('build')
-  .description(`build the session image (${DEFAULT_IMAGE}); a no-op when the tag exists`)
+  .description(`build the session image (${DEFAULT_IMAGE}) with Claude Code; a no-op when the tag is current`)
   .option('--base <image>', 'base image (default: debian:bookworm-slim, or the debootstrap base with --offline)')
   .option('--offline', 'make the base with debootstrap --variant=minbase + docker import; needs no registry')
   .option('--tag <tag>', 'image tag', process.env.CONVOCATE_IMAGE || DEFAULT_IMAGE)
-  .option('--force', 'rebuild even when the tag exists')
-  .action(async (opts: { base?: string; offline?: boolean; tag: string; force?: boolean }) => {
+  .option('--force', 'rebuild even when the tag is current')
+  .option('--claude-version <version>', 'Claude Code version from the npm registry (an exact version, or a tag such as latest)')
+  .option('--claude-from <path>', 'use this Claude Code binary (linux, native) instead of fetching one')
+  .option('--no-claude', 'build an image without Claude Code (sessions run a shell)')
+  .action(async (opts: { base?: string; offline?: boolean; tag: string; force?: boolean } & ClaudeFlags) => {
     await buildSessionImage({
       tag: opts.tag,
+      claude: await claudeSourceFromFlags(opts),
       base: opts.base,
       offline: Boolean(opts.offline),
       force: Boolean(opts.force),

@@ -36,7 +36,12 @@ export const paramSchemas = {
     image: z.string().optional(),
     dns_server: z.string().optional(),
     cgroup_parent: z.string().optional(),
+    network: z.string().optional(),
   }),
+  'env-list': z.null().optional(),
+  /** Checked by the agent (name [A-Z_][A-Z0-9_]*, value ≤ 8 KiB, no NUL or line break); never echoed back. */
+  'env-set': z.object({ name: z.string(), value: z.string() }),
+  'env-unset': z.object({ name: z.string() }),
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
@@ -63,6 +68,13 @@ export interface AgentSettings {
   /** `--dns` given to containers; empty when DNS is not configured. */
   dns_server: string;
   cgroup_parent: string;
+  /** Docker network session containers join; empty for Docker's default bridge. */
+  network?: string;
+}
+
+/** Names of the session environment variables; values never leave the agent. */
+export interface EnvNames {
+  names: string[];
 }
 
 export interface OpResults {
@@ -79,6 +91,9 @@ export interface OpResults {
   override: Session;
   'settings-get': AgentSettings;
   'settings-set': AgentSettings;
+  'env-list': EnvNames;
+  'env-set': EnvNames;
+  'env-unset': EnvNames;
 }
 
 export type OpResult<O extends OpName> = OpResults[O];

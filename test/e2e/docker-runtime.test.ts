@@ -19,6 +19,7 @@ import {
   waitFor,
   type TempDir,
 } from '../helpers/docker.js';
+import { SHELL_SESSION_ENV } from '../helpers/shell-sessions.js';
 
 const docker = dockerClient();
 const runtime = new DockerRuntime(docker);
@@ -38,7 +39,7 @@ async function newSpec(overrides: Partial<RunSpec> = {}): Promise<RunSpec> {
   const uuid = randomUUID();
   const homeDir = join(sessions.dir, uuid);
   await mkdir(homeDir);
-  return { uuid, agentId, image: sessionImage(), homeDir, port: 0, protocol: 'tcp', ...overrides };
+  return { uuid, agentId, image: sessionImage(), homeDir, port: 0, protocol: 'tcp', env: [SHELL_SESSION_ENV], ...overrides };
 }
 
 async function startReady(spec: RunSpec): Promise<number> {

@@ -42,9 +42,9 @@ describe('a hostile container', () => {
     const metaBefore = await readFile(metaPath, 'utf8');
     const shadowBefore = await stat('/etc/shadow');
 
-    const r = await agent.engine.runtime.exec(created.uuid, ['sh', '-c', HOSTILE], { user: 'root' });
+    const r = await agent.runtime.exec(created.uuid, ['sh', '-c', HOSTILE], { user: 'root' });
     expect(r.exitCode, r.output).toBe(0);
-    const home = agent.engine.store.homeDir(created.uuid);
+    const home = agent.store.homeDir(created.uuid);
     expect((await lstat(join(home, 'shadow-link'))).isSymbolicLink()).toBe(true);
     expect((await lstat(join(home, 'fifo-trap'))).isFIFO()).toBe(true);
 
@@ -72,7 +72,7 @@ describe('a hostile container', () => {
 
     // A clone copies links as links and the FIFO as a FIFO: it never opens them.
     const clone = await agent.api.call('clone', { source_id: created.uuid, name: 'hostile-copy' });
-    const cloneHome = agent.engine.store.homeDir(clone.uuid);
+    const cloneHome = agent.store.homeDir(clone.uuid);
     expect(await readlink(join(cloneHome, 'shadow-link'))).toBe('/etc/shadow');
     expect((await lstat(join(cloneHome, 'fifo-trap'))).isFIFO()).toBe(true);
     expect(clone).toMatchObject({ port: 0, dns_name: '' });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { generateEd25519 } from '../../src/lib/keys.js';
 import { AGENT_BIN } from './cli.js';
 import { removeAgentContainers } from './docker.js';
+import { useShellSessions } from './shell-sessions.js';
 
 export interface AgentProcess {
   root: string;
@@ -53,6 +54,7 @@ export async function startAgentProcess(
   const configDir = join(root, 'config');
   const sessionsDir = join(root, 'sessions');
   await mkdir(configDir, { recursive: true });
+  await useShellSessions(configDir);
   const client = generateEd25519(`shell-${name}`);
   const clientKeyPath = join(root, 'shell_to_agent_ed25519_key');
   await writeFile(clientKeyPath, client.private, { mode: 0o600 });

@@ -1,5 +1,6 @@
 // A real agent built by the production composition root over temp config and
-// sessions dirs, labelled with a unique agent id so cleanup is exact.
+// sessions dirs, labelled with a unique agent id so cleanup is exact. Its
+// sessions run a login shell (see shell-sessions.ts) unless told otherwise.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import type { StatusEvent } from '../../src/protocol/status.js';
 import { buildAgent, type AgentDeps, type BuiltAgent } from '../../src/agent/build-agent.js';
 import { resolveAgentConfig } from '../../src/agent/config.js';
 import { removeAgentContainers, requireDocker, sessionImage, testAgentId } from './docker.js';
+import { useShellSessions } from './shell-sessions.js';
 
 export interface TestAgent extends BuiltAgent {
   sessionsDir: string;
@@ -22,6 +24,7 @@ export async function makeTestAgent(name: string, deps: AgentDeps = {}): Promise
     { configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image: sessionImage() },
     {},
   );
+  await useShellSessions(config.configDir);
   const events: StatusEvent[] = [];
   const built = await buildAgent(config, { agentId: testAgentId(name), emit: (e) => events.push(e), ...deps });
   return {
@@ -30,6 +33,7 @@ export async function makeTestAgent(name: string, deps: AgentDeps = {}): Promise
     configDir: config.configDir,
     events,
     cleanup: async () => {
+      built.engine.close();
       await removeAgentContainers(built.agentId);
       await rm(root, { recursive: true, force: true });
     },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { removeAgentContainers } from './docker.js';
+import { useShellSessions } from './shell-sessions.js';
 
 export const CONVOCATE_BIN = fileURLToPath(new URL('../../dist/bin/convocate.js', import.meta.url));
 export const AGENT_BIN = fileURLToPath(new URL('../../dist/bin/convocate-agent.js', import.meta.url));
@@ -23,7 +24,7 @@ export interface CliEnv {
   cleanup(): Promise<void>;
 }
 
-/** Temp config/state/sessions dirs for the embedded local agent and the shell. */
+/** Temp config/state/sessions dirs for the embedded local agent and the shell; sessions run a login shell. */
 export async function cliEnv(name: string, image: string): Promise<CliEnv> {
   const root = await mkdtemp(join(tmpdir(), `convocate-cli-${name}-`));
   const env = {
@@ -34,6 +35,7 @@ export async function cliEnv(name: string, image: string): Promise<CliEnv> {
     CONVOCATE_STATE_DIR: join(root, 'state'),
     CONVOCATE_IMAGE: image,
   };
+  await useShellSessions(env.CONVOCATE_AGENT_CONFIG_DIR);
   return {
     root,
     env,

@@ -1,22 +1,23 @@
-// Builds the session image from the Dockerfile shipped in the package. Offline,
-// the base comes from debootstrap imported through the Engine API, so no
-// registry is ever needed.
+// Builds the session image from the Dockerfile shipped in the package, with
+// Claude Code's native binary baked in. Offline, the base comes from
+// debootstrap imported through the Engine API, so no Docker registry is ever
+// needed (Claude comes from the npm registry, or from --claude-from).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { ConvocateError } from '../../protocol/errors.js';
 import { DEFAULT_IMAGE } from '../../protocol/version.js';
+import { DEFAULT_CLAUDE_VERSION, npmClaude, type ClaudeSource } from './claude-binary.js';
+import { assembleContext, contentHash, imageDir, LABELS } from './context.js';
 
-export { DEFAULT_IMAGE };
+export { DEFAULT_IMAGE, imageDir };
 
 export const OFFLINE_BASE = 'convocate-base:bookworm-minbase';
 export const ONLINE_BASE = 'debian:bookworm-slim';
 // Lean on purpose: only what the Dockerfile and an operator's shell need.
 const DEBOOTSTRAP_PACKAGES = ['tmux', 'sudo', 'git', 'ca-certificates', 'less', 'procps', 'ncurses-term'];
-const IMAGE_FILES = ['Dockerfile', 'entrypoint.sh'];
 // debootstrap leaves its downloads and indexes behind; docs and translations
 // are dead weight in a session container. Together about half the rootfs.
 const ROOTFS_EXCLUDES = [
@@ -33,33 +34,55 @@ export interface BuildOptions {
   base?: string;
   offline: boolean;
   force: boolean;
+  /** Which Claude goes in (default: npm, DEFAULT_CLAUDE_VERSION); NO_CLAUDE for an image without it. */
+  claude?: ClaudeSource;
   docker?: Docker;
   onProgress: (line: string) => void;
-}
-
-/** src/agent/image and dist/agent/image both sit three levels below the package root. */
-export function imageDir(): string {
-  return fileURLToPath(new URL('../../../image/', import.meta.url));
 }
 
 export async function buildSessionImage(opts: BuildOptions): Promise<void> {
   const docker = opts.docker ?? new Docker();
   const tag = opts.tag ?? DEFAULT_IMAGE;
-  const previous = await imageId(docker, tag);
-  if (!opts.force && previous) {
+  const claude = opts.claude ?? npmClaude(DEFAULT_CLAUDE_VERSION);
+  const hash = await contentHash(claude.identity);
+  const present = await imageInfo(docker, tag);
+  const previous = present?.id;
+  if (!opts.force && present?.labels[LABELS.hash] === hash) {
     opts.onProgress(`image ${tag} already present`);
     return;
   }
+  if (present && !opts.force) opts.onProgress(`image ${tag} is stale (its files or Claude changed): rebuilding`);
   let base = opts.base ?? ONLINE_BASE;
   let previousBase: string | undefined;
   if (opts.offline) {
     previousBase = await ensureOfflineBase(docker, opts.force, opts.onProgress);
     base = OFFLINE_BASE;
   }
-  opts.onProgress(`building ${tag} from ${base}`);
-  const buildargs = { BASE: base };
-  const stream = await docker.buildImage({ context: imageDir(), src: IMAGE_FILES }, { t: tag, buildargs, rm: true, forcerm: true });
-  await followJson(docker, stream, opts.onProgress, `build ${tag}`);
+  if (claude.identity !== 'none') opts.onProgress(`fetching Claude Code ${claude.version || claude.identity}`);
+  const binary = await claude.fetch();
+  const context = await assembleContext(binary);
+  try {
+    const labels = {
+      [LABELS.hash]: hash,
+      [LABELS.claudeVersion]: binary?.version ?? '',
+      [LABELS.claudeSha256]: binary?.sha256 ?? '',
+    };
+    opts.onProgress(`building ${tag} from ${base}${binary ? ` with Claude Code ${binary.version} (sha256 ${binary.sha256.slice(0, 12)}…)` : ' without Claude Code'}`);
+    const buildargs = { BASE: base };
+    const stream = await docker.buildImage({ context: context.dir, src: context.entries }, {
+      t: tag,
+      buildargs,
+      labels,
+      rm: true,
+      forcerm: true,
+      // Offline means offline: the RUN steps get no network at all.
+      ...(opts.offline ? { networkmode: 'none' } : {}),
+    });
+    await followJson(docker, stream, opts.onProgress, `build ${tag}`);
+  } finally {
+    await context.cleanup();
+    await binary?.cleanup();
+  }
   const current = await imageId(docker, tag);
   if (!current) throw new ConvocateError('internal', `build ${tag}: image missing after build`);
   // The old session image first: the old base cannot go while an image is built on it.
@@ -73,8 +96,14 @@ export async function hasImage(docker: Docker, tag: string): Promise<boolean> {
 }
 
 async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
+  return (await imageInfo(docker, tag))?.id;
+}
+
+/** The image's id and labels; undefined when the tag is absent. */
+export async function imageInfo(docker: Docker, tag: string): Promise<{ id: string; labels: Record<string, string> } | undefined> {
   try {
-    return (await docker.getImage(tag).inspect()).Id;
+    const info = await docker.getImage(tag).inspect();
+    return { id: info.Id, labels: info.Config?.Labels ?? {} };
   } catch (err) {
     if (statusOf(err) === 404) return undefined;
     throw err;

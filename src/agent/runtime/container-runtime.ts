@@ -36,8 +36,12 @@ export interface RunSpec {
   /** `--dns`; omitted when DNS is not configured. */
   dnsServer?: string;
   cgroupParent?: string;
-  /** Extra mounts, e.g. the host's Claude CLI and ~/.claude at ~/.claude-shared (read-only). */
+  /** Extra host mounts, beside the home. */
   mounts?: BindMount[];
+  /** Session environment, `NAME=value`. */
+  env?: string[];
+  /** Docker network to join instead of the default bridge; empty or absent for the default. */
+  network?: string;
 }
 
 export interface ContainerInfo {
@@ -46,6 +50,8 @@ export interface ContainerInfo {
   containerId: string;
   running: boolean;
   image: string;
+  /** When the container was created (ms since epoch, whole seconds); a new one is made at every start. */
+  createdAt?: number;
 }
 
 export interface PtyExec {

@@ -93,7 +93,9 @@ export class DockerRuntime implements ContainerRuntime {
         Hostname: containerHostname(spec.uuid),
         Labels: { [SESSION_LABEL]: spec.uuid, [AGENT_LABEL]: spec.agentId },
         ExposedPorts: publish ? { [portKey]: {} } : undefined,
+        Env: spec.env && spec.env.length > 0 ? spec.env : undefined,
         HostConfig: {
+          NetworkMode: spec.network || undefined,
           Mounts: [
             { Type: 'bind', Source: spec.homeDir, Target: CONTAINER_HOME, ReadOnly: false },
             ...(spec.mounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
@@ -138,6 +140,7 @@ export class DockerRuntime implements ContainerRuntime {
       containerId: row.Id,
       running: row.State === 'running',
       image: row.Image,
+      createdAt: typeof row.Created === 'number' ? row.Created * 1000 : undefined,
     }));
   }
 

@@ -5,14 +5,15 @@ import { formatTable, toJson } from './present.js';
 const session: Session = {
   uuid: '4b0e1c2d-0000-4000-8000-000000000001', name: 'web', port: 1001, protocol: 'tcp', dns_name: '',
   created_at: '2026-11-25T13:08:08.593Z', last_accessed: '2026-11-25T13:08:08.593Z',
-  running: true, attached: false, state: 'R', ...NO_ACTIVITY, ...NO_RESOURCES, agent_id: 'a1', agent_host: 'h:222',
+  running: true, attached: false, state: 'R', ...NO_ACTIVITY, ...NO_RESOURCES, activity: 'waiting',
+  activity_since: '2026-11-25T13:09:00.000Z', activity_detail: 'Claude needs your permission', agent_id: 'a1', agent_host: 'h:222',
 };
 
 describe('CLI presentation', () => {
-  it('prints the TUI columns, "-" for empty cells, "?" for an unreachable agent, and the last access', () => {
+  it('prints the TUI columns, "-" for empty cells, "?" for an unreachable agent, the activity and the last access', () => {
     const lines = formatTable([session]).trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^S\s+UUID\s+NAME\s+AGENT\s+PORT\s+DNS\s+LAST ACCESSED$/);
-    expect(lines[1]).toMatch(/^R\s+4b0e1c2d\s+web\s+a1\s+1001\/tcp\s+-\s+2026-11-25 13:08:08Z$/);
+    expect(lines[0]).toMatch(/^S\s+UUID\s+NAME\s+AGENT\s+PORT\s+DNS\s+ACTIVITY\s+LAST ACCESSED$/);
+    expect(lines[1]).toMatch(/^R\s+4b0e1c2d\s+web\s+a1\s+1001\/tcp\s+-\s+waiting\s+2026-11-25 13:08:08Z$/);
     expect(formatTable([session], new Set(['a1'])).split('\n')[1]).toMatch(/^\?\s+4b0e1c2d/);
   });
 
@@ -20,6 +21,8 @@ describe('CLI presentation', () => {
     expect(Object.keys(toJson(session))).toEqual([
       'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
       'running', 'attached', 'agent_id', 'agent_host', 'state',
+      'activity', 'activity_since', 'activity_detail',
     ]);
+    expect(toJson(session)).toMatchObject({ activity: 'waiting', activity_detail: 'Claude needs your permission' });
   });
 });

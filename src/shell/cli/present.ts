@@ -17,6 +17,9 @@ export interface SessionJson {
   agent_id: string;
   agent_host: string;
   state: string;
+  activity: string;
+  activity_since: string;
+  activity_detail: string;
 }
 
 export function toJson(s: Session): SessionJson {
@@ -33,14 +36,18 @@ export function toJson(s: Session): SessionJson {
     agent_id: s.agent_id ?? '',
     agent_host: s.agent_host ?? '',
     state: s.state,
+    activity: s.activity,
+    activity_since: s.activity_since,
+    activity_detail: s.activity_detail,
   };
 }
 
 /** The TUI's cells (one source for what a row shows), `-` for empty, plus when it was last used. */
 export function formatTable(sessions: Session[], unreachable: ReadonlySet<string> = new Set()): string {
-  const header = [...COLUMNS, 'LAST ACCESSED'];
+  const header = [...COLUMNS, 'ACTIVITY', 'LAST ACCESSED'];
   const rows = sessions.map((s) => [
     ...sessionCells(s, unreachable.has(s.agent_id ?? '')).map((c) => c || '-'),
+    s.activity,
     s.last_accessed.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -16,6 +16,8 @@ import {
   type CliIo,
   type SimpleOp,
 } from './commands.js';
+import { envListCommand, envSetCommand, envUnsetCommand } from './env-commands.js';
+import { waitCommand } from './wait-command.js';
 
 export interface ShellDeps {
   io: CliIo;
@@ -122,6 +124,29 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .description('delete a session: container, home dir, metadata, lock and DNS record')
     .option('--yes', 'do not ask (required without a terminal)')
     .action(withDir((d, id: string, opts: { yes?: boolean }) => removeCommand(d, io, id, opts)));
+  program
+    .command('wait <id>')
+    .description("wait until the session's Claude is waiting, idle or exited; exit 1 on timeout")
+    .requiredOption('--for <activity>', 'waiting, idle or exited')
+    .option('--timeout <seconds>', 'give up after this long (default: never)')
+    .action(withDir((d, id: string, opts: { for?: string; timeout?: string }) => waitCommand(d, io, id, opts)));
+  const env = program.command('env').description("session environment variables (names only are ever shown)");
+  env
+    .command('set <name>')
+    .description('set NAME to the value read from stdin (one trailing newline dropped); used by containers started next')
+    .option('--agent <id>', 'agent to set it on (required when several agents are registered)')
+    .action(withDir((d, name: string, opts: { agent?: string }) => envSetCommand(d, io, name, opts)));
+  env
+    .command('unset <name>')
+    .description('remove NAME')
+    .option('--agent <id>', 'agent to remove it from (required when several agents are registered)')
+    .action(withDir((d, name: string, opts: { agent?: string }) => envUnsetCommand(d, io, name, opts)));
+  env
+    .command('ls')
+    .description('list the names set on every agent')
+    .option('--agent <id>', 'only this agent')
+    .option('--json', 'print [{"agent_id","names"}]')
+    .action(withDir((d, opts: { agent?: string; json?: boolean }) => envListCommand(d, io, opts)));
   program
     .command('status-serve')
     .description('listen for agent status events (SSH subsystem convocate-status)')
