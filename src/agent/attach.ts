@@ -16,7 +16,9 @@ export async function attachSession(engine: SessionEngine, header: AttachHeader)
   await engine.ensureRunning(meta);
   await touchQuietly(engine, meta.uuid);
 
-  const pty = await engine.runtime.execPty(meta.uuid, ATTACH_CMD, {
+  // `-r`: tmux ignores every key of a read-only client except detach.
+  const cmd = header.read_only ? [...ATTACH_CMD, '-r'] : ATTACH_CMD;
+  const pty = await engine.runtime.execPty(meta.uuid, cmd, {
     user: CONTAINER_USER,
     cols: header.cols,
     rows: header.rows,

@@ -8,6 +8,7 @@ import { decodeParams } from '../protocol/rpc.js';
 import { VERSION } from '../protocol/version.js';
 import { attachSession } from './attach.js';
 import type { SessionEngine } from './engine.js';
+import { peekSession } from './peek.js';
 
 type Handlers = { [O in OpName]: (params: OpParams<O>) => Promise<OpResults[O]> };
 
@@ -29,6 +30,7 @@ export class Dispatcher implements AgentApi {
       override: (p) => engine.override(p.id),
       'settings-get': async () => engine.settingsView(),
       'settings-set': (p) => engine.setSettings(p),
+      peek: (p) => peekSession(engine, p),
     };
   }
 

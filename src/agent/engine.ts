@@ -12,6 +12,7 @@ import type { SessionStore } from './sessions/store.js';
 import { assertUuid } from './sessions/validation.js';
 import type { EngineSettings, SettingsStore } from './settings.js';
 import { LiveState } from './live-state.js';
+import { ResourceSampler } from './resources.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -36,7 +37,8 @@ export class SessionEngine {
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
     this.settings = opts.settings;
-    this.live = new LiveState(opts.store, opts.runtime);
+    const resources = new ResourceSampler({ cgroupParent: () => this.settings.cgroupParent, oneShot: opts.runtime.oneShotStats?.bind(opts.runtime) });
+    this.live = new LiveState(opts.store, opts.runtime, resources);
   }
 
   get store(): SessionStore {

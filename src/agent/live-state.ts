@@ -10,6 +10,7 @@ import type { ListResult } from '../protocol/ops.js';
 import { NO_ACTIVITY, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../protocol/session.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
+import { ResourceSampler } from './resources.js';
 
 export const CLIENTS_FILE = '.convocate-clients';
 /** A client count is a few digits; nothing past this is ever read. */
@@ -21,6 +22,7 @@ export class LiveState {
   constructor(
     private readonly store: SessionStore,
     private readonly runtime: ContainerRuntime,
+    private readonly resources = new ResourceSampler({ oneShot: runtime.oneShotStats?.bind(runtime) }),
   ) {}
 
   /** Count an open relay; the returned function ends it (idempotent). */
@@ -37,8 +39,13 @@ export class LiveState {
   }
 
   async list(): Promise<ListResult> {
-    const [{ sessions, broken, lockFiles }, running] = await Promise.all([this.store.list(), this.runningSet()]);
-    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.has(m.uuid), lockFiles.has(m.uuid))));
+    const [{ sessions, broken, lockFiles }, containers] = await Promise.all([this.store.list(), this.runtime.list()]);
+    const up = containers.filter((c) => c.running);
+    const running = new Set(up.map((c) => c.uuid));
+    const usage = await this.resources.sample(up);
+    const live = await Promise.all(
+      sessions.map(async (m) => ({ ...(await this.decorate(m, running.has(m.uuid), lockFiles.has(m.uuid))), ...usage.get(m.uuid) })),
+    );
     live.sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
     return { sessions: live, broken };
   }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { BrokenSession, Session } from './session.js';
 
 const id = z.string();
+export const DEFAULT_PEEK_LINES = 40;
+export const MAX_PEEK_LINES = 500;
 const port = z.number().int();
 
 export const paramSchemas = {
@@ -37,6 +39,8 @@ export const paramSchemas = {
     dns_server: z.string().optional(),
     cgroup_parent: z.string().optional(),
   }),
+  /** The last `lines` lines of the session's pane, control sequences removed. */
+  peek: z.object({ id, lines: z.number().int().min(1).max(MAX_PEEK_LINES).optional() }),
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
@@ -65,6 +69,10 @@ export interface AgentSettings {
   cgroup_parent: string;
 }
 
+export interface PeekResult {
+  text: string;
+}
+
 export interface OpResults {
   ping: PingResult;
   list: ListResult;
@@ -79,6 +87,7 @@ export interface OpResults {
   override: Session;
   'settings-get': AgentSettings;
   'settings-set': AgentSettings;
+  peek: PeekResult;
 }
 
 export type OpResult<O extends OpName> = OpResults[O];

@@ -1,7 +1,7 @@
 // The agent's only view of a container engine. DockerRuntime implements it on
 // the Docker Engine API; unit tests pass a FakeContainerRuntime.
 import type { Duplex } from 'node:stream';
-import type { Protocol } from '../../protocol/session.js';
+import type { Protocol, ResourceView } from '../../protocol/session.js';
 
 export const SESSION_LABEL = 'convocate.session';
 export const AGENT_LABEL = 'convocate.agent';
@@ -46,6 +46,8 @@ export interface ContainerInfo {
   containerId: string;
   running: boolean;
   image: string;
+  /** Epoch ms the container was created. */
+  createdAt?: number;
 }
 
 export interface PtyExec {
@@ -76,4 +78,6 @@ export interface ContainerRuntime {
   /** Exec without a TTY; collects output. */
   exec(uuid: string, cmd: string[], opts?: { user?: string }): Promise<ExecResult>;
   imageExists(tag: string): Promise<boolean>;
+  /** Docker's one-shot stats of one container: the fallback where its cgroup files cannot be read. */
+  oneShotStats?(containerId: string): Promise<ResourceView>;
 }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
+import type { ResourceView } from '../../protocol/session.js';
 import {
   AGENT_LABEL,
   CONTAINER_HOME,
@@ -103,6 +104,7 @@ export class DockerRuntime implements ContainerRuntime {
       containerId: row.Id,
       running: row.State === 'running',
       image: row.Image,
+      createdAt: row.Created * 1000,
     }));
   }
 
@@ -205,6 +207,20 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async oneShotStats(containerId: string): Promise<ResourceView> {
+    const s = (await this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as OneShot;
+    const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+    const sysDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats?.online_cpus ?? 1;
+    const usage = s.memory_stats?.usage;
+    const inactive = s.memory_stats?.stats?.total_inactive_file ?? s.memory_stats?.stats?.inactive_file ?? 0;
+    return {
+      // One-shot stats carry no previous sample on some daemons: then the CPU is not measurable.
+      cpu_percent: sysDelta > 0 && cpuDelta >= 0 ? Math.round((cpuDelta / sysDelta) * cpus * 1000) / 10 : null,
+      mem_bytes: typeof usage === 'number' ? Math.max(0, usage - inactive) : null,
+    };
+  }
+
   private where(): string {
     const modem = this.docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown };
     if (typeof modem.socketPath === 'string') return modem.socketPath;
@@ -249,6 +265,12 @@ export class DockerRuntime implements ContainerRuntime {
 function sizedCommand(cmd: string[], cols: number, rows: number): string[] {
   const script = 'stty cols "$1" rows "$2" 2>/dev/null; shift 2; exec "$@"';
   return ['sh', '-c', script, 'sh', String(cols), String(rows), ...cmd];
+}
+
+interface OneShot {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; stats?: { total_inactive_file?: number; inactive_file?: number } };
 }
 
 /** Poll an exec until it stops running; undefined when the deadline passes first. */

@@ -1,0 +1,43 @@
+// `peek`: the last lines of a session's pane, captured with `tmux capture-pane`
+// through the Engine API (one exec, no TTY) and sanitised: the pane is
+// written by the container, so nothing in it may reach a terminal raw.
+import { ConvocateError } from '../protocol/errors.js';
+import { DEFAULT_PEEK_LINES, type OpParams, type PeekResult } from '../protocol/ops.js';
+import { sanitisePaneText } from '../protocol/pane-text.js';
+import { CONTAINER_USER, TMUX_SESSION } from './runtime/container-runtime.js';
+import type { SessionEngine } from './engine.js';
+import { assertUuid } from './sessions/validation.js';
+
+/** A pane is at most a few hundred lines of a terminal's width; anything past this is cut. */
+const MAX_TEXT_CHARS = 256 * 1024;
+
+export async function peekSession(engine: SessionEngine, p: OpParams<'peek'>): Promise<PeekResult> {
+  assertUuid(p.id);
+  const meta = await engine.store.get(p.id);
+  const lines = p.lines ?? DEFAULT_PEEK_LINES;
+  // -S -N reaches into the history, so a short pane still yields `lines` lines when there are that many.
+  const cmd = ['tmux', 'capture-pane', '-p', '-t', TMUX_SESSION, '-S', `-${lines}`];
+  let result;
+  try {
+    result = await engine.runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER });
+  } catch (err) {
+    if (!(await engine.live.isRunning(meta.uuid).catch(() => true))) throw notRunning();
+    throw err;
+  }
+  if (result.exitCode !== 0) {
+    if (!(await engine.live.isRunning(meta.uuid))) throw notRunning();
+    const why = sanitisePaneText(result.output).split('\n').find((l) => l.trim()) ?? `exit code ${result.exitCode}`;
+    throw new ConvocateError('internal', `capture-pane failed: ${why.slice(0, 200)}`);
+  }
+  return { text: lastLines(sanitisePaneText(result.output.slice(-MAX_TEXT_CHARS)), lines) };
+}
+
+function lastLines(text: string, n: number): string {
+  const all = text.split('\n');
+  while (all.length > 0 && all[all.length - 1] === '') all.pop();
+  return all.slice(-n).join('\n');
+}
+
+function notRunning(): ConvocateError {
+  return new ConvocateError('invalid_argument', 'session is not running: nothing to peek at (attach or restart starts it)');
+}
