@@ -2,15 +2,17 @@
 // terminal width (truncated, never wrapped), and the title and menu become text.
 import { shortId, type Session } from '../../protocol/session.js';
 
-export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS'] as const;
-export type Cells = [string, string, string, string, string, string];
+export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM'] as const;
+export type Cells = [string, string, string, string, string, string, string, string, string];
+/** Index of the ACTIVITY cell, which the table colours. */
+export const ACTIVITY_COLUMN = 6;
 
 /** Space between columns. */
 export const GAP = 2;
 /** The selection marker in front of every row (`> ` or two spaces). */
 export const MARKER_WIDTH = 2;
 
-const MIN_WIDTH = [1, 4, 4, 5, 4, 3];
+const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3];
 /** Columns that give way first when the terminal is narrow. */
 const FLEXIBLE = [2, 3, 5];
 
@@ -22,7 +24,33 @@ export function sessionCells(session: Session, unreachable: boolean): Cells {
     session.agent_id ?? '',
     session.port > 0 ? `${session.port}/${session.protocol}` : '',
     session.dns_name,
+    activityWord(session),
+    formatCpu(session.cpu_percent),
+    formatMem(session.mem_bytes),
   ];
+}
+
+/** The activity as the table shows it; a stopped session has none. */
+export function activityWord(session: Pick<Session, 'activity'>): string {
+  return session.activity === 'none' ? '-' : session.activity;
+}
+
+/** 100 = one core; `-` when unknown, never 0. */
+export function formatCpu(percent: number | null): string {
+  if (percent === null || !Number.isFinite(percent)) return '-';
+  return percent < 10 ? `${percent.toFixed(1)}%` : `${Math.round(percent)}%`;
+}
+
+export function formatMem(bytes: number | null): string {
+  if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return '-';
+  const units: Array<[number, string]> = [[2 ** 30, 'G'], [2 ** 20, 'M'], [2 ** 10, 'K']];
+  for (const [size, unit] of units) {
+    if (bytes >= size) {
+      const n = bytes / size;
+      return `${n < 10 ? n.toFixed(1) : Math.round(n)}${unit}`;
+    }
+  }
+  return `${bytes}B`;
 }
 
 /** Column widths that fit `width` terminal cells, marker and gaps included. */
@@ -52,6 +80,13 @@ export function truncate(text: string, width: number): string {
 export function pad(text: string, width: number): string {
   const t = truncate(text, width);
   return t + ' '.repeat(Math.max(0, width - t.length));
+}
+
+/** A row cut around one column, so that the UI can colour that cell alone. */
+export function splitRow(line: string, widths: readonly number[], column: number): [string, string, string] {
+  const start = MARKER_WIDTH + widths.slice(0, column).reduce((a, w) => a + w + GAP, 0);
+  const end = start + (widths[column] ?? 0);
+  return [line.slice(0, start), line.slice(start, end), line.slice(end)];
 }
 
 /** One table line, exactly `width` cells or fewer: marker, padded cells, gaps. */

@@ -17,6 +17,8 @@ export interface SessionJson {
   agent_id: string;
   agent_host: string;
   state: string;
+  cpu_percent: number | null;
+  mem_bytes: number | null;
 }
 
 export function toJson(s: Session): SessionJson {
@@ -33,6 +35,8 @@ export function toJson(s: Session): SessionJson {
     agent_id: s.agent_id ?? '',
     agent_host: s.agent_host ?? '',
     state: s.state,
+    cpu_percent: s.cpu_percent ?? null,
+    mem_bytes: s.mem_bytes ?? null,
   };
 }
 

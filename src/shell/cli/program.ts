@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { ConvocateError, quote, toConvocateError } from '../../protocol/errors.js';
 import { VERSION } from '../../protocol/version.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
+import { DEFAULT_PEEK_LINES, MAX_PEEK_LINES } from '../../protocol/ops.js';
+import { peekCommand } from './peek.js';
 import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
@@ -104,7 +106,13 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
   program
     .command('attach <id>')
     .description('attach to the session tmux (starts it when stopped); Ctrl-B D detaches')
-    .action(withDir((d, id: string) => attachCommand(d, io, id)));
+    .option('--read-only', 'watch only: nothing typed reaches the session (tmux attach -r)')
+    .action(withDir((d, id: string, opts: { readOnly?: boolean }) => attachCommand(d, io, id, opts)));
+  program
+    .command('peek <id>')
+    .description("print the last lines of the session's screen, control sequences removed")
+    .option('--lines <n>', `how many lines (1-${MAX_PEEK_LINES})`, String(DEFAULT_PEEK_LINES))
+    .action(withDir((d, id: string, opts: { lines: string }) => peekCommand(d, io, id, opts)));
   const simple: Array<[string, SimpleOp, string]> = [
     ['kill', 'kill', 'stop the container (docker stop -t 10); the home dir stays'],
     ['restart', 'restart', 'start a stopped session in the background'],

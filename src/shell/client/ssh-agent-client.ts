@@ -10,7 +10,7 @@ import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rpc.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
-import type { AgentClient } from './agent-client.js';
+import type { AgentClient, AttachOptions } from './agent-client.js';
 import type { AgentInfo } from '../app/agents.js';
 import { Backoff } from './backoff.js';
 import { sendWindowChange } from '../../lib/ssh-window.js';
@@ -79,10 +79,10 @@ export class SshAgentClient implements AgentClient {
     return decodeResponse<O>(line);
   }
 
-  async attach(id: string, cols: number, rows: number): Promise<AttachHandle> {
+  async attach(id: string, cols: number, rows: number, opts: AttachOptions = {}): Promise<AttachHandle> {
     const client = await this.connection();
     const channel = await openSubsystem(client, ATTACH_SUBSYSTEM);
-    channel.write(encodeAttachHeader({ id, cols, rows }));
+    channel.write(encodeAttachHeader({ id, cols, rows, ...(opts.readOnly ? { read_only: true } : {}) }));
     await failOnErrorLine(channel);
     const done = new Promise<void>((resolve) => channel.once('close', () => resolve()));
     return {
