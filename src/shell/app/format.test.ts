@@ -76,7 +76,7 @@ describe('title bar', () => {
 
 describe('menuLines', () => {
   it('fits the whole menu on one line when wide and wraps between items when not', () => {
-    expect(menuLines(MAIN_MENU, 120)).toHaveLength(1);
+    expect(menuLines(MAIN_MENU, 160)).toHaveLength(1);
     const lines = menuLines(MAIN_MENU, 79);
     expect(lines.length).toBe(2);
     for (const line of lines) {

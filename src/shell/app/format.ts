@@ -141,6 +141,10 @@ export interface MenuItem {
 
 export const MAIN_MENU: MenuItem[] = [
   { key: 'Enter', label: 'attach' },
+  { key: 'W', label: 'watch' },
+  { key: 'Tab', label: 'next' },
+  { key: '/', label: 'filter' },
+  { key: 'P', label: 'preview' },
   { key: 'N', label: 'new' },
   { key: 'C', label: 'clone' },
   { key: 'E', label: 'edit' },
