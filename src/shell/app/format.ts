@@ -106,6 +106,10 @@ export function formatClock(epochMs: number): string {
 }
 
 export interface TitleInput {
+  /** Counts by activity, e.g. `2 waiting · 5 working`; empty when none. */
+  activity?: string;
+  /** Waiting sessions not on screen (scrolled away or filtered out). */
+  waitingHidden?: number;
   sessions: number;
   unreachableAgents: number;
   broken: number;
@@ -120,8 +124,14 @@ export function titleText(t: TitleInput, width: number): string {
   const notes = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
   if (t.unreachableAgents > 0) notes.push(`${t.unreachableAgents} agent${t.unreachableAgents === 1 ? '' : 's'} unreachable`);
   if (t.broken > 0) notes.push(`${t.broken} unreadable`);
+  const waiting = /\d+ waiting/.exec(t.activity ?? '')?.[0];
+  const hidden = t.waitingHidden ? ` (${t.waitingHidden} off-screen)` : '';
+  if (t.activity) notes.unshift(t.activity.replace(/(\d+ waiting)/, `$1${hidden}`));
   const middle = notes.join(' · ');
-  for (const parts of [[left, middle, right], [left, right], [left]]) {
+  // The waiting count is the last thing to go when the terminal is narrow.
+  const urgent = waiting ? `${waiting}${hidden}` : undefined;
+  const layouts = urgent ? [[left, middle, right], [left, urgent, right], [left, urgent]] : [[left, middle, right]];
+  for (const parts of [...layouts, [left, right], [left]]) {
     const used = parts.reduce((a, p) => a + p.length, 0) + 2 * (parts.length - 1);
     if (used <= width) {
       if (parts.length === 1) return pad(left, width);
