@@ -22,8 +22,13 @@ import {
 export interface ShellDeps {
   io: CliIo;
   openDirectory(): Promise<AgentDirectory>;
-  runTui(dir: AgentDirectory): Promise<void>;
+  runTui(dir: AgentDirectory, opts?: TuiFlags): Promise<void>;
   statusServe(opts: StatusServeFlags): Promise<void>;
+}
+
+export interface TuiFlags {
+  /** false with --no-notify. */
+  notify?: boolean;
 }
 
 export const EXIT_ERROR = 1;
@@ -63,9 +68,10 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .usage('[command] [options]')
     .argument('[command]')
-    .action(async (command: string | undefined) => {
+    .option('--no-notify', 'TUI: no bell or desktop notification (also CONVOCATE_NO_NOTIFY=1)')
+    .action(async (command: string | undefined, opts: TuiFlags) => {
       if (command) throw new ConvocateError('invalid_argument', `unknown command ${quote(command)}: see \`convocate help\``);
-      await withDir((d) => deps.runTui(d))();
+      await withDir((d) => deps.runTui(d, opts))();
     });
 
   program.command('version').description('print the version').action(() => {
@@ -74,7 +80,11 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
   program.command('help').description('show this help').action(() => {
     io.stdout.write(program.helpInformation());
   });
-  program.command('tui').description('open the terminal UI (the default)').action(withDir((d) => deps.runTui(d)));
+  program
+    .command('tui')
+    .description('open the terminal UI (the default)')
+    .option('--no-notify', 'no bell or desktop notification (also CONVOCATE_NO_NOTIFY=1)')
+    .action(withDir((d, opts: TuiFlags) => deps.runTui(d, opts)));
   program
     .command('ls')
     .description('list sessions on every agent')
