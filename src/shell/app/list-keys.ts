@@ -50,13 +50,16 @@ export function listKey(state: AppState, key: KeyPress): Transition {
 }
 
 function letter(state: AppState, key: KeyPress): Transition {
+  // `/` and what follows it in one burst (fast typing, a paste) opens the filter with the rest typed.
+  if (!key.ctrl && key.text.startsWith('/')) {
+    return { state: applyView({ ...state, filter: { text: (state.filter?.text ?? '') + key.text.slice(1), editing: true } }) };
+  }
   const l = menuLetter(key);
   if (l === undefined) return { state };
   if (l === 'q') return { state, intent: { kind: 'quit' } };
   if (l === 's') return { state: { ...state, mode: { screen: 'settings' } }, intent: { kind: 'load-env' } };
   if (l === 'w') return sessionAction(state, 'watch');
   if (l === 'p') return { state: { ...state, preview: { ...state.preview, shown: !state.preview.shown } } };
-  if (l === '/') return { state: applyView({ ...state, filter: { text: state.filter?.text ?? '', editing: true } }) };
   if (l === 'n') return newSession(state);
   const action = LETTER_ACTIONS[l];
   if (action) return sessionAction(state, action);
