@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { CONTAINER_USER, containerName, TMUX_SESSION } from '../dist/agent/runtime/container-runtime.js';
 import { startAgent } from './agents.mjs';
-import { fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
+import { benchAgent, fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
+import { ResourceSampler } from '../dist/agent/resources.js';
 
 const PINGS = Number(process.env.BENCH_PINGS || 300);
 const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);
@@ -16,6 +17,9 @@ const RSS_SESSIONS = 200;
 const ATTACHES = Number(process.env.BENCH_ATTACHES || 10);
 const KEYS = Number(process.env.BENCH_KEYS || 200);
 const DETACH = '\x02d';
+const PEEKS = Number(process.env.BENCH_PEEKS || 100);
+const PREVIEW_SECONDS = Number(process.env.BENCH_PREVIEW_SECONDS || 60);
+const RUNNING = Number(process.env.BENCH_RUNNING || 200);
 
 /** Resolve when `check(text)` holds on what `stream` sent since the call, or fail after `ms`. */
 function until(stream, check, ms, what) {
@@ -199,4 +203,78 @@ async function main() {
   }
 }
 
-await main();
+/** Agent CPU seconds so far (user + system), from /proc. */
+async function cpuSeconds(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+/**
+ * The cockpit's costs on the agent: `peek` latency over SSH, the agent's CPU
+ * while one session is previewed (one peek a second, as the TUI does), and
+ * resource sampling with many running sessions (cgroup files, in process).
+ */
+async function cockpit() {
+  let agent;
+  let client;
+  try {
+    agent = await startAgent('cockpit');
+    client = agent.client();
+    const s = await client.call('create', { name: 'peek-bench' });
+    await client.call('restart', { id: s.uuid });
+    for (let i = 0; i < 5; i++) await client.call('peek', { id: s.uuid, lines: 40 });
+    const peeks = [];
+    for (let i = 0; i < PEEKS; i++) peeks.push((await timed(() => client.call('peek', { id: s.uuid, lines: 40 }))).ms);
+    row(`peek, 40 lines over SSH (p50/p95, n=${PEEKS}; p50 <= 40 ms)`, fmt(pct(peeks, 50)), fmt(pct(peeks, 95)));
+
+    const cpu0 = await cpuSeconds(agent.pid);
+    const t0 = performance.now();
+    for (let i = 0; i < PREVIEW_SECONDS; i++) {
+      const next = t0 + (i + 1) * 1000;
+      await client.call('peek', { id: s.uuid, lines: 40 });
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+    const share = ((await cpuSeconds(agent.pid)) - cpu0) / ((performance.now() - t0) / 1000) * 100;
+    row(`agent CPU, one session previewed (1 peek/s, ${PREVIEW_SECONDS} s; <= 3 %)`, `${share.toFixed(2)} % of a core`);
+  } finally {
+    await client?.close();
+    if (agent) await removeByLabel(`convocate.agent=${agent.agentId}`);
+    await agent?.stop();
+  }
+  await sampling();
+}
+
+/** Resource sampling cost with RUNNING real containers: CPU time of one sample of all of them. */
+async function sampling() {
+  const agent = await benchAgent('sampling');
+  try {
+    const metas = [];
+    for (let i = 0; i < RUNNING; i++) metas.push(await agent.engine.store.create({ name: `r${i}`, port: 0 }));
+    for (let i = 0; i < metas.length; i += 8) await Promise.all(metas.slice(i, i + 8).map((m) => agent.engine.restart(m.uuid)));
+    const ours = new Set(metas.map((m) => m.uuid));
+    const running = (await agent.engine.runtime.list()).filter((c) => c.running && ours.has(c.uuid));
+    if (running.length !== RUNNING) throw new Error(`expected ${RUNNING} running containers, found ${running.length}`);
+    const sampler = new ResourceSampler();
+    await sampler.sample(running);
+    const cpu = [];
+    let measured = 0;
+    for (let i = 0; i < 30; i++) {
+      const c0 = process.cpuUsage();
+      const got = await sampler.sample(running);
+      const used = process.cpuUsage(c0);
+      cpu.push((used.user + used.system) / 1000);
+      measured = [...got.values()].filter((v) => v.cpu_percent !== null && v.mem_bytes !== null).length;
+    }
+    const perList = pct(cpu, 50);
+    row(`resource sampling, ${RUNNING} running: CPU per list (p50)`, fmt(perList), `${measured}/${RUNNING} measured`);
+    row(`  as agent CPU at one list per 15 s / per 1 s (<= 1 %)`, `${(perList / 150).toFixed(3)} %`, `${(perList / 10).toFixed(2)} %`);
+    const lists = [];
+    for (let i = 0; i < 20; i++) lists.push((await timed(() => agent.engine.list())).ms);
+    row(`engine list, ${RUNNING} running with sampling (p50/p95)`, fmt(pct(lists, 50)), fmt(pct(lists, 95)));
+  } finally {
+    await agent.cleanup();
+  }
+}
+
+if (!process.env.BENCH_ONLY_COCKPIT) await main();
+await cockpit();

@@ -7,6 +7,7 @@ import { sanitisePaneText } from '../protocol/pane-text.js';
 import { CONTAINER_USER, TMUX_SESSION } from './runtime/container-runtime.js';
 import type { SessionEngine } from './engine.js';
 import { assertUuid } from './sessions/validation.js';
+import { PaneCapture } from './pane-capture.js';
 
 /** A pane is at most a few hundred lines of a terminal's width; anything past this is cut. */
 const MAX_TEXT_CHARS = 256 * 1024;
@@ -17,6 +18,9 @@ export async function peekSession(engine: SessionEngine, p: OpParams<'peek'>): P
   const lines = p.lines ?? DEFAULT_PEEK_LINES;
   // -S -N reaches into the history, so a short pane still yields `lines` lines when there are that many.
   const cmd = ['tmux', 'capture-pane', '-p', '-t', TMUX_SESSION, '-S', `-${lines}`];
+  const fast = await captureLoops(engine).capture(meta.uuid, lines);
+  if (fast !== undefined) return { text: lastLines(sanitisePaneText(fast.slice(-MAX_TEXT_CHARS)), lines) };
+  // No loop (or it failed): one exec, whose errors say why.
   let result;
   try {
     result = await engine.runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER });
@@ -30,6 +34,14 @@ export async function peekSession(engine: SessionEngine, p: OpParams<'peek'>): P
     throw new ConvocateError('internal', `capture-pane failed: ${why.slice(0, 200)}`);
   }
   return { text: lastLines(sanitisePaneText(result.output.slice(-MAX_TEXT_CHARS)), lines) };
+}
+
+const loops = new WeakMap<SessionEngine, PaneCapture>();
+
+function captureLoops(engine: SessionEngine): PaneCapture {
+  let c = loops.get(engine);
+  if (!c) loops.set(engine, (c = new PaneCapture(engine.runtime)));
+  return c;
 }
 
 function lastLines(text: string, n: number): string {

@@ -9,7 +9,7 @@
 // and its hooks; they slot in here as one more `it` using the same helpers.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
+import { cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
 import { dockerClient, requireDocker, sessionImage } from '../helpers/docker.js';
 import { ptyEnv, rowOf, select, sessionNamed, tuiCommand } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
@@ -71,6 +71,8 @@ describe('the cockpit on real Docker', () => {
     await inSession('one', ['tmux', 'send-keys', '-t', 'claude', 'echo preview-$((6*7))', 'Enter']);
     await waitForPane('one', /^preview-42$/m);
     expect(await cliOk(ctx.env, 'peek', 'one', '--lines', '5')).toMatch(/^preview-42$/m);
+    await cliFails(ctx.env, ['peek', 'three'], /^convocate: session is not running: nothing to peek at/);
+    await cliFails(ctx.env, ['peek', 'one', '--lines', '501'], /^convocate: --lines "501" is invalid: use a whole number from 1 to 500$/);
 
     pty = await TuiPty.start(tuiCommand(), { cols: 160, rows: 40, env: ptyEnv(ctx.env) });
     await select(pty, 'one');

@@ -15,6 +15,7 @@ import {
   type ContainerInfo,
   type ContainerRuntime,
   type ExecResult,
+  type PipeExec,
   type PtyExec,
   type RunSpec,
 } from './container-runtime.js';
@@ -195,6 +196,28 @@ export class DockerRuntime implements ContainerRuntime {
     await drained;
     const exitCode = await waitExit(exec, Date.now() + 5_000);
     return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  async execPipe(uuid: string, cmd: string[], opts: { user: string }): Promise<PipeExec> {
+    const exec = await this.container(uuid)
+      .exec({ Cmd: cmd, User: opts.user, AttachStdin: true, AttachStdout: true, AttachStderr: true })
+      .catch((err: unknown) => {
+        throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${containerName(uuid)}`, err);
+      });
+    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stdout = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stdout);
+    stream.once('end', () => stdout.end());
+    stream.once('close', () => stdout.end());
+    stream.once('error', () => stdout.end());
+    return {
+      stdin: stream,
+      stdout,
+      close: () => {
+        stream.end();
+        stream.destroy();
+      },
+    };
   }
 
   async imageExists(tag: string): Promise<boolean> {
