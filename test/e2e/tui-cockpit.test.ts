@@ -96,6 +96,16 @@ describe('the cockpit on real Docker', () => {
     expect(pane).not.toContain('typed-by-watcher');
   });
 
+  it('convocate attach --read-only: the same watch from the scripting CLI', async () => {
+    pty = await TuiPty.start(tuiCommand(['attach', 'two', '--read-only']), { cols: 100, rows: 30, env: ptyEnv(ctx.env) });
+    await pty.waitForText(PROMPT, 30_000);
+    await pty.type('echo typed-by-cli-watcher');
+    await pty.keys('Enter');
+    await pty.keys('C-b', 'd');
+    await pty.waitForText('[exit 0]', 15_000);
+    expect(await capturePane('two')).not.toContain('typed-by-cli-watcher');
+  });
+
   it('/ leaves only the matching row; CPU and MEM are numbers when running and - when stopped', async () => {
     pty = await TuiPty.start(tuiCommand(), { cols: 160, rows: 40, env: ptyEnv(ctx.env) });
     let screen = await pty.waitFor((s) => ['one', 'two', 'three'].every((n) => rowOf(s, n)), 'every row', 30_000);
