@@ -85,10 +85,10 @@ async function cpuSeconds(pid) {
 async function overSsh() {
   const agent = await startAgent('tui', SESSIONS - 1);
   const client = agent.client();
-  const live = await client.call('create', { name: 'live' });
-  await client.call('restart', { id: live.uuid });
   const dir = new MultiAgentDirectory([client]);
   try {
+    const live = await client.call('create', { name: 'live' });
+    await client.call('restart', { id: live.uuid });
     const tui = await startTui(dir);
     const samples = await keyToFrame(tui.term);
     row(`key press -> redrawn frame, ${SESSIONS} sessions, 120x40, preview shown (p50/p95, target <= 16 ms)`, fmt(pct(samples, 50)), fmt(pct(samples, 95)));
