@@ -37,7 +37,10 @@ export class SessionEngine {
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
     this.settings = opts.settings;
-    const resources = new ResourceSampler({ cgroupParent: () => this.settings.cgroupParent, oneShot: opts.runtime.oneShotStats?.bind(opts.runtime) });
+    const resources = new ResourceSampler({
+      cgroupParent: () => this.settings.cgroupParent,
+      oneShot: opts.runtime.oneShotStats?.bind(opts.runtime),
+    });
     this.live = new LiveState(opts.store, opts.runtime, resources);
   }
 
