@@ -56,7 +56,7 @@ export class ResourceSampler {
   async sample(containers: readonly SampledContainer[]): Promise<Map<string, ResourceView>> {
     const out = new Map<string, ResourceView>();
     const live = new Set(containers.map((c) => c.containerId));
-    for (const id of [...this.last.keys()]) if (!live.has(id)) this.forget(id);
+    for (const id of new Set([...this.last.keys(), ...this.paths.keys(), ...this.stats.keys()])) if (!live.has(id)) this.forget(id);
     await Promise.all(
       containers.map(async (c) => {
         const view = await this.one(c);
