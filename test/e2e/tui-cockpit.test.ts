@@ -100,8 +100,8 @@ describe('the cockpit on real Docker', () => {
     pty = await TuiPty.start(tuiCommand(['attach', 'two', '--read-only']), { cols: 100, rows: 30, env: ptyEnv(ctx.env) });
     await pty.waitForText(PROMPT, 30_000);
     await pty.type('echo typed-by-cli-watcher');
-    await pty.keys('Enter');
-    await pty.keys('C-b', 'd');
+    // In one burst: the relay passes only Ctrl-B D, so tmux -r cannot drop the detach.
+    await pty.keys('Enter', 'C-b', 'd');
     await pty.waitForText('[exit 0]', 15_000);
     expect(await capturePane('two')).not.toContain('typed-by-cli-watcher');
   });

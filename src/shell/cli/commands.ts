@@ -94,7 +94,7 @@ export async function attachCommand(dir: AgentDirectory, io: CliIo, id: string, 
   const s = await dir.resolve(id);
   const { cols, rows } = terminalSize(io.stdout);
   const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows, { readOnly: opts.readOnly });
-  await relay(handle, io.stdin, io.stdout);
+  await relay(handle, io.stdin, io.stdout, { readOnly: opts.readOnly });
 }
 
 function pickAgent(dir: AgentDirectory, wanted: string | undefined): string {

@@ -94,7 +94,7 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
     stdout.write(ALT_SCREEN_OFF + CLEAR + SHOW_CURSOR);
     let end: Awaited<ReturnType<typeof relay>> = 'detached';
     try {
-      end = await relay(handle, stdin, stdout);
+      end = await relay(handle, stdin, stdout, attachOpts);
     } finally {
       if (end === 'input-ended') quit();
       else if (!quitting) mount();
