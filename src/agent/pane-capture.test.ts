@@ -79,4 +79,17 @@ describe('PaneCapture', () => {
     expect(opened).toHaveLength(2);
     c.closeAll();
   });
+
+  it('keeps at most eight loops, closing the least recently used', async () => {
+    const { runtime, opened } = runtimeWith((_n, end, out) => out.write(`ok\n${end} 0\n`));
+    const c = new PaneCapture(runtime);
+    for (let i = 0; i < 9; i++) expect(await c.capture(`u${i}`, 1)).toBe('ok');
+    expect(opened).toHaveLength(9);
+    // u1..u8 are still open: no new loop for them; u0 was closed and opens again.
+    for (let i = 1; i < 9; i++) await c.capture(`u${i}`, 1);
+    expect(opened).toHaveLength(9);
+    await c.capture('u0', 1);
+    expect(opened).toHaveLength(10);
+    c.closeAll();
+  });
 });

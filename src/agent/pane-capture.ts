@@ -11,6 +11,8 @@ import { ConvocateError } from '../protocol/errors.js';
 import { CONTAINER_USER, TMUX_SESSION, type ContainerRuntime, type PipeExec } from './runtime/container-runtime.js';
 
 const IDLE_MS = 20_000;
+/** Scrolling through many running sessions must not leave a loop in each: the oldest goes first. */
+const MAX_LOOPS = 8;
 const ANSWER_TIMEOUT_MS = 3_000;
 const MAX_ANSWER_BYTES = 1024 * 1024;
 // The end line carries capture-pane's exit status: a failed capture is not pane text.
@@ -100,9 +102,20 @@ export class PaneCapture {
    */
   async capture(uuid: string, lines: number): Promise<string | undefined> {
     let loop = this.loops.get(uuid);
-    if (!loop) {
-      loop = CaptureLoop.open(this.runtime, uuid, () => this.loops.delete(uuid)).catch(() => undefined);
+    if (loop) {
+      // Most recently used last, so that the first key is the one to close.
+      this.loops.delete(uuid);
       this.loops.set(uuid, loop);
+    } else {
+      loop = CaptureLoop.open(this.runtime, uuid, () => {
+        if (this.loops.get(uuid) === loop) this.loops.delete(uuid);
+      }).catch(() => undefined);
+      this.loops.set(uuid, loop);
+      while (this.loops.size > MAX_LOOPS) {
+        const [oldest, l] = this.loops.entries().next().value as [string, Promise<CaptureLoop | undefined>];
+        this.loops.delete(oldest);
+        void l.then((x) => x?.close());
+      }
     }
     const l = await loop;
     if (!l) {
