@@ -233,6 +233,13 @@ async function preview() {
     const peeks = [];
     for (let i = 0; i < PEEKS; i++) peeks.push((await timed(() => client.call('peek', { id: s.uuid, lines: 40 }))).ms);
     row(`peek, 40 lines over SSH (p50/p95, n=${PEEKS}; p50 <= 40 ms)`, fmt(pct(peeks, 50)), fmt(pct(peeks, 95)));
+    // The raw tool: one exec of capture-pane through the Engine API per capture, as peers do.
+    const runtime = new DockerRuntime(docker);
+    const raw = [];
+    for (let i = 0; i < 30; i++) {
+      raw.push((await timed(() => runtime.exec(s.uuid, ['tmux', 'capture-pane', '-p', '-t', TMUX_SESSION, '-S', '-40'], { user: CONTAINER_USER }))).ms);
+    }
+    row('  raw: docker exec tmux capture-pane via the Engine API (p50/p95)', fmt(pct(raw, 50)), fmt(pct(raw, 95)));
 
     const cpu0 = await cpuSeconds(agent.pid);
     const t0 = performance.now();
