@@ -7,7 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { CONTAINER_USER, containerName, TMUX_SESSION } from '../dist/agent/runtime/container-runtime.js';
 import { startAgent } from './agents.mjs';
-import { fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
+import { randomUUID } from 'node:crypto';
+import { docker, fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
+import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
+import { ResourceSampler } from '../dist/agent/resources.js';
 
 const PINGS = Number(process.env.BENCH_PINGS || 300);
 const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);
@@ -16,6 +19,9 @@ const RSS_SESSIONS = 200;
 const ATTACHES = Number(process.env.BENCH_ATTACHES || 10);
 const KEYS = Number(process.env.BENCH_KEYS || 200);
 const DETACH = '\x02d';
+const PEEKS = Number(process.env.BENCH_PEEKS || 100);
+const PREVIEW_SECONDS = Number(process.env.BENCH_PREVIEW_SECONDS || 60);
+const RUNNING = Number(process.env.BENCH_RUNNING || 200);
 
 /** Resolve when `check(text)` holds on what `stream` sent since the call, or fail after `ms`. */
 function until(stream, check, ms, what) {
@@ -199,4 +205,107 @@ async function main() {
   }
 }
 
-await main();
+/** Agent CPU seconds so far (user + system), from /proc. */
+async function cpuSeconds(pid) {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+/**
+ * The cockpit's costs on the agent: `peek` latency over SSH, the agent's CPU
+ * while one session is previewed (one peek a second, as the TUI does), and
+ * resource sampling with many running sessions (cgroup files, in process).
+ */
+async function cockpit() {
+  if (!process.env.BENCH_SKIP_PEEK) await preview();
+  await sampling();
+}
+
+async function preview() {
+  let agent;
+  let client;
+  try {
+    agent = await startAgent('cockpit');
+    client = agent.client();
+    const s = await client.call('create', { name: 'peek-bench' });
+    await client.call('restart', { id: s.uuid });
+    for (let i = 0; i < 5; i++) await client.call('peek', { id: s.uuid, lines: 40 });
+    const peeks = [];
+    for (let i = 0; i < PEEKS; i++) peeks.push((await timed(() => client.call('peek', { id: s.uuid, lines: 40 }))).ms);
+    row(`peek, 40 lines over SSH (p50/p95, n=${PEEKS}; p50 <= 40 ms)`, fmt(pct(peeks, 50)), fmt(pct(peeks, 95)));
+    // The raw tool: one exec of capture-pane through the Engine API per capture, as peers do.
+    const runtime = new DockerRuntime(docker);
+    const raw = [];
+    for (let i = 0; i < 30; i++) {
+      raw.push((await timed(() => runtime.exec(s.uuid, ['tmux', 'capture-pane', '-p', '-t', TMUX_SESSION, '-S', '-40'], { user: CONTAINER_USER }))).ms);
+    }
+    row('  raw: docker exec tmux capture-pane via the Engine API (p50/p95)', fmt(pct(raw, 50)), fmt(pct(raw, 95)));
+
+    const cpu0 = await cpuSeconds(agent.pid);
+    const t0 = performance.now();
+    for (let i = 0; i < PREVIEW_SECONDS; i++) {
+      const next = t0 + (i + 1) * 1000;
+      await client.call('peek', { id: s.uuid, lines: 40 });
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+    const share = ((await cpuSeconds(agent.pid)) - cpu0) / ((performance.now() - t0) / 1000) * 100;
+    row(`agent CPU, one session previewed (1 peek/s, ${PREVIEW_SECONDS} s; <= 3 %)`, `${share.toFixed(2)} % of a core`);
+  } finally {
+    await client?.close();
+    if (agent) await removeByLabel(`convocate.agent=${agent.agentId}`);
+    await agent?.stop();
+  }
+}
+
+/**
+ * Resource sampling cost with RUNNING real session containers: the CPU time
+ * of one sample of all of them, as every `list` takes it. The containers run
+ * the session image without a network (the figure is about cgroup files, and
+ * that starts 200 of them quickly).
+ */
+async function sampling() {
+  const agentId = `bench-sampling-${process.pid}`;
+  const label = `convocate.agent=${agentId}`;
+  try {
+    const ids = [];
+    for (let i = 0; i < RUNNING; i += 10) {
+      await Promise.all(
+        Array.from({ length: Math.min(10, RUNNING - i) }, async () => {
+          const uuid = randomUUID();
+          const c = await docker.createContainer({
+            name: containerName(uuid),
+            Image: image,
+            Labels: { 'convocate.session': uuid, 'convocate.agent': agentId },
+            HostConfig: { NetworkMode: 'none' },
+          });
+          await c.start();
+          ids.push(uuid);
+        }),
+      );
+    }
+    const ours = new Set(ids);
+    const running = (await new DockerRuntime(docker).list()).filter((c) => c.running && ours.has(c.uuid));
+    if (running.length !== RUNNING) throw new Error(`expected ${RUNNING} running containers, found ${running.length}`);
+    const sampler = new ResourceSampler();
+    await sampler.sample(running);
+    const cpu = [];
+    const wall = [];
+    let measured = 0;
+    for (let i = 0; i < 30; i++) {
+      const c0 = process.cpuUsage();
+      const t = await timed(() => sampler.sample(running));
+      const used = process.cpuUsage(c0);
+      cpu.push((used.user + used.system) / 1000);
+      wall.push(t.ms);
+      measured = [...t.value.values()].filter((v) => v.cpu_percent !== null && v.mem_bytes !== null).length;
+    }
+    const perList = pct(cpu, 50);
+    row(`resource sampling, ${RUNNING} running: CPU per list (p50), wall (p50)`, fmt(perList), fmt(pct(wall, 50)), `${measured}/${RUNNING} measured`);
+    row(`  as agent CPU at one list per 15 s / per 1 s (<= 1 %)`, `${(perList / 150).toFixed(3)} %`, `${(perList / 10).toFixed(2)} %`);
+  } finally {
+    await removeByLabel(label);
+  }
+}
+
+if (!process.env.BENCH_ONLY_COCKPIT) await main();
+await cockpit();

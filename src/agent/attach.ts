@@ -10,5 +10,7 @@ const ATTACH_CMD = ['tmux', '-u', 'attach-session', '-t', TMUX_SESSION];
 
 export async function attachSession(engine: SessionEngine, header: AttachHeader): Promise<AttachHandle> {
   const meta = await engine.prepareAttach(header.id);
-  return engine.relay(meta.uuid, ATTACH_CMD, header);
+  // `-r`: tmux ignores every key of a read-only client except detach.
+  const cmd = header.read_only ? [...ATTACH_CMD, '-r'] : ATTACH_CMD;
+  return engine.relay(meta.uuid, cmd, header);
 }

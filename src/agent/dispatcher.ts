@@ -32,6 +32,7 @@ export class Dispatcher implements AgentApi {
       'env-list': () => engine.envList(),
       'env-set': (p) => engine.envSet(p),
       'env-unset': (p) => engine.envUnset(p),
+      peek: (p) => engine.peek(p),
     };
   }
 

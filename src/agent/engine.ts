@@ -3,7 +3,7 @@
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
 import type { AttachHandle } from '../protocol/agent-api.js';
 import { errors, ConvocateError } from '../protocol/errors.js';
-import type { AgentSettings, ListResult, OpParams } from '../protocol/ops.js';
+import { DEFAULT_PEEK_LINES, type AgentSettings, type ListResult, type OpParams, type PeekResult } from '../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../protocol/status.js';
 import type { Session, SessionMeta } from '../protocol/session.js';
 import { VERSION } from '../protocol/version.js';
@@ -19,6 +19,9 @@ import { activityView, sameView } from './activity/view.js';
 import type { ActivityView } from '../protocol/session.js';
 import type { SessionEnvStore } from './session-env.js';
 import { seedClaudeHome } from './sessions/seed-home.js';
+import { ResourceSampler } from './resources.js';
+import { PaneCapture } from './pane-capture.js';
+import { peekPane } from './peek.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -44,6 +47,7 @@ export class SessionEngine {
   private readonly pushed = new Map<string, ActivityView>();
   /** Starts in flight, so that concurrent attaches share one instead of failing on each other's lock. */
   private readonly starting = new Map<string, Promise<void>>();
+  private readonly panes: PaneCapture;
 
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
@@ -52,7 +56,12 @@ export class SessionEngine {
       homeDir: (uuid) => opts.store.homeDir(uuid),
       onChange: (uuid, read) => this.onActivity(uuid, read),
     });
-    this.live = new LiveState(opts.store, opts.runtime, this.activity);
+    const resources = new ResourceSampler({
+      cgroupParent: () => this.settings.cgroupParent,
+      oneShot: opts.runtime.oneShotStats?.bind(opts.runtime),
+    });
+    this.live = new LiveState(opts.store, opts.runtime, this.activity, resources);
+    this.panes = new PaneCapture(opts.runtime);
   }
 
   /** Watch every session's home for activity from the start, not only after the first list. */
@@ -61,8 +70,17 @@ export class SessionEngine {
     this.activity.sync(sessions.map((s) => s.uuid));
   }
 
+  /** The last lines of a session's pane, sanitised (the preview). */
+  async peek(p: OpParams<'peek'>): Promise<PeekResult> {
+    assertUuid(p.id);
+    const meta = await this.opts.store.get(p.id);
+    const deps = { runtime: this.opts.runtime, panes: this.panes, isRunning: (uuid: string) => this.live.isRunning(uuid) };
+    return peekPane(deps, meta.uuid, p.lines ?? DEFAULT_PEEK_LINES);
+  }
+
   close(): void {
     this.activity.close();
+    this.panes.closeAll();
   }
 
   get image(): string {

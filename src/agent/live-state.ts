@@ -12,6 +12,7 @@ import { ActivityMonitor } from './activity/monitor.js';
 import { activityView } from './activity/view.js';
 import type { ContainerInfo, ContainerRuntime } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
+import { ResourceSampler } from './resources.js';
 
 export const CLIENTS_FILE = '.convocate-clients';
 /** A client count is a few digits; nothing past this is ever read. */
@@ -25,6 +26,7 @@ export class LiveState {
     private readonly runtime: ContainerRuntime,
     /** The engine passes the one that pushes events; alone, a LiveState watches quietly. */
     private readonly activity: ActivityMonitor = new ActivityMonitor({ homeDir: (uuid) => store.homeDir(uuid), onChange: () => undefined }),
+    private readonly resources = new ResourceSampler({ oneShot: runtime.oneShotStats?.bind(runtime) }),
   ) {}
 
   /** Count an open relay; the returned function ends it (idempotent). */
@@ -43,7 +45,10 @@ export class LiveState {
   async list(): Promise<ListResult> {
     const [{ sessions, broken, lockFiles }, running] = await Promise.all([this.store.list(), this.runningSet()]);
     this.activity.sync(sessions.map((m) => m.uuid));
-    const live = await Promise.all(sessions.map((m) => this.decorate(m, running.get(m.uuid), lockFiles.has(m.uuid))));
+    const usage = await this.resources.sample([...running.values()]);
+    const live = await Promise.all(
+      sessions.map(async (m) => ({ ...(await this.decorate(m, running.get(m.uuid), lockFiles.has(m.uuid))), ...usage.get(m.uuid) })),
+    );
     live.sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
     return { sessions: live, broken };
   }

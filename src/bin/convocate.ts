@@ -40,13 +40,14 @@ const code = await runShell(process.argv.slice(2), {
         return (await buildAgent(resolveAgentConfig({}))).api;
       },
     }),
-  runTui: async (directory) => {
+  runTui: async (directory, flags) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new Error('the TUI needs a terminal; for scripts see `convocate help`');
     }
-    const [{ runTui }, { subscribeStatus }] = await Promise.all([
+    const [{ runTui }, { subscribeStatus }, { notifyEnabled }] = await Promise.all([
       import('../shell/tui/run.js'),
       import('../shell/status/subscribe.js'),
+      import('../shell/tui/notify.js'),
     ]);
     const { stateDir } = resolveShellConfig();
     await runTui({
@@ -54,6 +55,7 @@ const code = await runShell(process.argv.slice(2), {
       stdin: process.stdin,
       stdout: process.stdout,
       version: VERSION,
+      notify: notifyEnabled(flags?.notify, process.env),
       // Status events from `convocate status-serve`, when one runs on this host.
       subscribe: (onChange) =>
         subscribeStatus(stateDir, (ev) => {

@@ -11,12 +11,15 @@ const headerSchema = z.object({
   id: z.string(),
   cols: dim.optional(),
   rows: dim.optional(),
+  /** tmux `attach -r`: the operator watches, nothing typed reaches the session. */
+  read_only: z.boolean().optional(),
 });
 
 export interface AttachHeader {
   id: string;
   cols: number;
   rows: number;
+  read_only?: boolean;
 }
 
 export function decodeAttachHeader(line: string): AttachHeader {
@@ -28,7 +31,9 @@ export function decodeAttachHeader(line: string): AttachHeader {
   }
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) throw errors.decodeParams(formatZodError(parsed.error));
-  return { id: parsed.data.id, cols: parsed.data.cols ?? DEFAULT_COLS, rows: parsed.data.rows ?? DEFAULT_ROWS };
+  const header: AttachHeader = { id: parsed.data.id, cols: parsed.data.cols ?? DEFAULT_COLS, rows: parsed.data.rows ?? DEFAULT_ROWS };
+  if (parsed.data.read_only) header.read_only = true;
+  return header;
 }
 
 export function encodeAttachHeader(h: AttachHeader): string {

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { PROTOCOLS, type BrokenSession, type Session } from './session.js';
 
 const id = z.string();
+export const DEFAULT_PEEK_LINES = 40;
+export const MAX_PEEK_LINES = 500;
 const port = z.number().int();
 
 export const paramSchemas = {
@@ -42,6 +44,8 @@ export const paramSchemas = {
   /** Checked by the agent (name [A-Z_][A-Z0-9_]*, value ≤ 8 KiB, no NUL or line break); never echoed back. */
   'env-set': z.object({ name: z.string(), value: z.string() }),
   'env-unset': z.object({ name: z.string() }),
+  /** The last `lines` lines of the session's pane, control sequences removed. */
+  peek: z.object({ id, lines: z.number().int().min(1).max(MAX_PEEK_LINES).optional() }),
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
@@ -77,6 +81,10 @@ export interface EnvNames {
   names: string[];
 }
 
+export interface PeekResult {
+  text: string;
+}
+
 export interface OpResults {
   ping: PingResult;
   list: ListResult;
@@ -94,6 +102,7 @@ export interface OpResults {
   'env-list': EnvNames;
   'env-set': EnvNames;
   'env-unset': EnvNames;
+  peek: PeekResult;
 }
 
 export type OpResult<O extends OpName> = OpResults[O];

@@ -1,15 +1,10 @@
 // The built scripting CLI, run as a process against the embedded local agent
 // on real Docker: every command, its --json shape and its exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
+import { JSON_KEYS, cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
 import { sessionImage } from '../helpers/docker.js';
 
 let ctx: CliEnv;
-const JSON_KEYS = [
-  'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
-  'running', 'attached', 'agent_id', 'agent_host', 'state',
-  'activity', 'activity_since', 'activity_detail',
-];
 
 const ok = (...args: string[]) => cliOk(ctx.env, ...args);
 const fails = async (args: string[], message: RegExp) => void (await cliFails(ctx.env, args, message));

@@ -7,16 +7,12 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/protocol/session.js';
 import { freePort, startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
-import { cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
+import { JSON_KEYS, cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
 import { requireDocker, sessionImage } from '../helpers/docker.js';
 import { fits, lsJson, ptyEnv, rowOf, select, tuiCommand, waitForState } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
 
 const run = promisify(execFile);
-const JSON_KEYS = [
-  'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
-  'running', 'attached', 'agent_id', 'agent_host', 'state',
-];
 const PROMPT = /convocate@convocate-[0-9a-f]{8}:~\$ *$/m;
 
 let ctx: CliEnv;

@@ -12,6 +12,13 @@ import { useShellSessions } from './shell-sessions.js';
 export const CONVOCATE_BIN = fileURLToPath(new URL('../../dist/bin/convocate.js', import.meta.url));
 export const AGENT_BIN = fileURLToPath(new URL('../../dist/bin/convocate-agent.js', import.meta.url));
 
+/** The documented `--json` keys, in order: new keys are only ever appended. */
+export const JSON_KEYS = [
+  'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
+  'running', 'attached', 'agent_id', 'agent_host', 'state',
+  'activity', 'activity_since', 'activity_detail', 'cpu_percent', 'mem_bytes',
+];
+
 export interface CliResult {
   code: number;
   stdout: string;

@@ -7,9 +7,19 @@ import { Duplex, PassThrough } from 'node:stream';
 import type { AttachHandle } from '../../src/protocol/agent-api.js';
 import { ConvocateError, errors } from '../../src/protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../src/protocol/ops.js';
-import { NO_ACTIVITY, NO_RESOURCES, sessionState, type Protocol, type Session, type SessionMeta } from '../../src/protocol/session.js';
+import {
+  NO_ACTIVITY,
+  NO_RESOURCES,
+  sessionState,
+  type Activity,
+  type ActivityView,
+  type Protocol,
+  type ResourceView,
+  type Session,
+  type SessionMeta,
+} from '../../src/protocol/session.js';
+import type { AgentClient, AttachOptions } from '../../src/shell/client/agent-client.js';
 import { validateDnsName, validateName, validatePort, validateProtocol } from '../../src/protocol/validation.js';
-import type { AgentClient } from '../../src/shell/client/agent-client.js';
 import type { AgentInfo } from '../../src/shell/app/agents.js';
 import type { AgentDirectory } from '../../src/shell/client/agent-directory.js';
 import type { AgentHealth, MergedList } from '../../src/shell/app/agents.js';
@@ -21,11 +31,13 @@ export interface FakeAgentSpec {
   version?: string;
 }
 
-interface Stored extends SessionMeta {
+interface Stored extends SessionMeta, ActivityView, ResourceView {
   agent_id: string;
   running: boolean;
   locked: boolean;
   attaches: number;
+  /** What `peek` returns: the session's screen. */
+  screen: string;
 }
 
 /** One attach in progress, as the test sees it. */
@@ -33,6 +45,8 @@ export interface FakeAttach {
   sessionId: string;
   cols: number;
   rows: number;
+  /** A watch (tmux attach -r): typed keys are dropped, only Ctrl-B D acts. */
+  readOnly: boolean;
   resizes: Array<[number, number]>;
   /** Everything the operator typed into the session so far. */
   input(): string;
@@ -81,7 +95,11 @@ export class FakeSessionDirectory implements AgentDirectory {
   }
 
   /** Adds a session directly, as if another operator had made it. */
-  add(agentId: string, meta: Partial<SessionMeta> & { name: string }, live: Partial<Pick<Stored, 'running' | 'locked'>> = {}): Session {
+  add(
+    agentId: string,
+    meta: Partial<SessionMeta> & { name: string },
+    live: Partial<Pick<Stored, 'running' | 'locked' | 'screen' | keyof ActivityView | keyof ResourceView>> = {},
+  ): Session {
     const now = nextTime();
     const s: Stored = {
       uuid: meta.uuid ?? randomUUID(),
@@ -95,9 +113,20 @@ export class FakeSessionDirectory implements AgentDirectory {
       running: live.running ?? false,
       locked: live.locked ?? false,
       attaches: 0,
+      ...NO_ACTIVITY,
+      ...NO_RESOURCES,
+      screen: `[screen of ${meta.name}]`,
+      ...live,
     };
     this.sessions.set(s.uuid, s);
     return this.view(s);
+  }
+
+  /** The agent reports a new activity for a session, as a hook inside its container would make it. */
+  setActivity(uuid: string, activity: Activity, detail = ''): void {
+    const s = this.sessions.get(uuid);
+    if (!s) throw new Error(`no session ${uuid}`);
+    Object.assign(s, { activity, activity_since: new Date().toISOString(), activity_detail: detail });
   }
 
   setReachable(agentId: string, reachable: boolean): void {
@@ -116,10 +145,11 @@ export class FakeSessionDirectory implements AgentDirectory {
   }
 
   view(s: Stored): Session {
-    const { running, locked, attaches, ...meta } = s;
+    const { running, locked, attaches, screen: _screen, ...rest } = s;
     const attached = attaches > 0;
     const agent = this.agentSpecs.find((a) => a.id === s.agent_id);
-    return { ...meta, running, attached, state: sessionState({ running, attached, locked }), ...NO_ACTIVITY, ...NO_RESOURCES, agent_host: agent?.host };
+    const live = running ? {} : { ...NO_ACTIVITY, ...NO_RESOURCES };
+    return { ...rest, ...live, running, attached, state: sessionState({ running, attached, locked }), agent_host: agent?.host };
   }
 
   agents(): AgentInfo[] {
@@ -281,19 +311,24 @@ class FakeAgentClient implements AgentClient {
         s.locked = false;
         return v(s);
       }
+      case 'peek': {
+        const s = this.find(p.id);
+        if (!s.running) throw new ConvocateError('invalid_argument', 'session is not running: nothing to peek at (attach or restart starts it)');
+        return { text: s.screen.split('\n').slice(-((p.lines as number | undefined) ?? 40)).join('\n') };
+      }
       default:
         throw errors.unknownOp(op);
     }
   }
 
-  async attach(id: string, cols: number, rows: number): Promise<AttachHandle> {
+  async attach(id: string, cols: number, rows: number, opts: AttachOptions = {}): Promise<AttachHandle> {
     await this.dir.delay();
     if (this.spec.reachable === false) throw new ConvocateError('unavailable', `agent ${this.spec.id} is unreachable`);
     const s = this.find(id);
     s.running = true;
     s.attaches++;
     s.last_accessed = nextTime();
-    const { handle, attach } = fakeRelay(s.uuid, cols, rows, this.dir.attachMode === 'echo' ? s.name : undefined);
+    const { handle, attach } = fakeRelay(s.uuid, cols, rows, this.dir.attachMode === 'echo' ? s.name : undefined, opts.readOnly ?? false);
     this.dir.attaches.push(attach);
     void attach.done.then(() => {
       s.attaches--;
@@ -308,7 +343,13 @@ class FakeAgentClient implements AgentClient {
  * A relay whose far side is in memory. With `echoName`, it behaves like a tiny
  * program in tmux: it shows its name and size, echoes input, and Ctrl-B D ends it.
  */
-function fakeRelay(sessionId: string, cols: number, rows: number, echoName?: string): { handle: AttachHandle; attach: FakeAttach } {
+function fakeRelay(
+  sessionId: string,
+  cols: number,
+  rows: number,
+  echoName: string | undefined,
+  readOnly: boolean,
+): { handle: AttachHandle; attach: FakeAttach } {
   const toOperator = new PassThrough();
   let typed = '';
   let ended = false;
@@ -319,6 +360,7 @@ function fakeRelay(sessionId: string, cols: number, rows: number, echoName?: str
     sessionId,
     cols,
     rows,
+    readOnly,
     resizes: [],
     input: () => typed,
     write: (text) => {
@@ -342,7 +384,8 @@ function fakeRelay(sessionId: string, cols: number, rows: number, echoName?: str
       const text = chunk.toString();
       typed += text;
       if (echoName) {
-        attach.write(text.replace(/\r/g, '\r\n'));
+        // Like tmux attach -r: a watcher's keys never reach the program, but Ctrl-B D still detaches.
+        if (!readOnly) attach.write(text.replace(/\r/g, '\r\n'));
         if (typed.includes('\x02d') || typed.includes('\x02D')) attach.detach();
       }
       cb();
@@ -350,7 +393,7 @@ function fakeRelay(sessionId: string, cols: number, rows: number, echoName?: str
   });
   toOperator.on('data', (c: Buffer) => stream.push(c));
 
-  if (echoName) attach.write(`\x1b[2J\x1b[H[fake session ${echoName}] ${cols}x${rows}\r\n`);
+  if (echoName) attach.write(`\x1b[2J\x1b[H[fake session ${echoName}] ${cols}x${rows}${readOnly ? ' read-only' : ''}\r\n`);
 
   const handle: AttachHandle = {
     stream,

@@ -93,6 +93,11 @@ export class TuiPty {
     }
   }
 
+  /** Appends every byte the program writes (bells and OSC sequences included) to `file`. */
+  async pipeOutput(file: string): Promise<void> {
+    await this.tmux(['pipe-pane', '-o', '-t', 'tui', `cat >> '${file.replace(/'/g, `'\\''`)}'`]);
+  }
+
   async resize(cols: number, rows: number): Promise<void> {
     await this.tmux(['resize-window', '-t', 'tui', '-x', String(cols), '-y', String(rows)]);
   }

@@ -1,7 +1,7 @@
 // The agent's only view of a container engine. DockerRuntime implements it on
 // the Docker Engine API; unit tests use FakeRuntime.
 import type { Duplex } from 'node:stream';
-import type { Protocol } from '../../protocol/session.js';
+import type { Protocol, ResourceView } from '../../protocol/session.js';
 
 export const SESSION_LABEL = 'convocate.session';
 export const AGENT_LABEL = 'convocate.agent';
@@ -61,6 +61,13 @@ export interface PtyExec {
   exit: Promise<number>;
 }
 
+export interface PipeExec {
+  stdin: NodeJS.WritableStream;
+  stdout: NodeJS.ReadableStream;
+  /** Ends stdin and stops reading; the process exits when its stdin closes. */
+  close(): void;
+}
+
 export interface ExecResult {
   exitCode: number;
   output: string;
@@ -82,4 +89,8 @@ export interface ContainerRuntime {
   /** Exec without a TTY; collects output. */
   exec(uuid: string, cmd: string[], opts?: { user?: string }): Promise<ExecResult>;
   imageExists(tag: string): Promise<boolean>;
+  /** A long-lived exec without a TTY: stdin in, stdout and stderr merged out; ending stdin ends it. */
+  execPipe?(uuid: string, cmd: string[], opts: { user: string }): Promise<PipeExec>;
+  /** Docker's one-shot stats of one container: the fallback where its cgroup files cannot be read. */
+  oneShotStats?(containerId: string): Promise<ResourceView>;
 }

@@ -7,6 +7,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import { sanitizeText } from '../../protocol/untrusted.js';
+import type { ResourceView } from '../../protocol/session.js';
 import {
   AGENT_LABEL,
   CONTAINER_HOME,
@@ -17,6 +18,7 @@ import {
   type ContainerInfo,
   type ContainerRuntime,
   type ExecResult,
+  type PipeExec,
   type PtyExec,
   type RunSpec,
 } from './container-runtime.js';
@@ -262,6 +264,29 @@ export class DockerRuntime implements ContainerRuntime {
     return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
   }
 
+  async execPipe(uuid: string, cmd: string[], opts: { user: string }): Promise<PipeExec> {
+    const name = containerName(uuid);
+    const exec = await this.within(`exec in ${name}`, this.container(uuid).exec({ Cmd: cmd, User: opts.user, AttachStdin: true, AttachStdout: true, AttachStderr: true })).catch(
+      (err: unknown) => {
+        throw statusOf(err) === 404 ? errors.notFound(uuid) : err instanceof ConvocateError ? err : wrap(`exec in ${name}`, err);
+      },
+    );
+    const stream = (await this.within(`start exec in ${name}`, exec.start({ hijack: true, stdin: true }))) as Duplex;
+    const stdout = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stdout);
+    stream.once('end', () => stdout.end());
+    stream.once('close', () => stdout.end());
+    stream.once('error', () => stdout.end());
+    return {
+      stdin: stream,
+      stdout,
+      close: () => {
+        stream.end();
+        stream.destroy();
+      },
+    };
+  }
+
   async imageExists(tag: string): Promise<boolean> {
     try {
       await this.within(`inspect image ${tag}`, this.docker.getImage(tag).inspect());
@@ -271,6 +296,21 @@ export class DockerRuntime implements ContainerRuntime {
       if (statusOf(err) === 404) return false;
       throw wrap(`inspect image ${tag}`, err);
     }
+  }
+
+  async oneShotStats(containerId: string): Promise<ResourceView> {
+    const stats = this.docker.getContainer(containerId).stats({ stream: false, 'one-shot': true } as { stream: false });
+    const s = (await this.within('container stats', stats)) as unknown as OneShot;
+    const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+    const sysDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats?.online_cpus ?? 1;
+    const usage = s.memory_stats?.usage;
+    const inactive = s.memory_stats?.stats?.total_inactive_file ?? s.memory_stats?.stats?.inactive_file ?? 0;
+    return {
+      // One-shot stats carry no previous sample on some daemons: then the CPU is not measurable.
+      cpu_percent: sysDelta > 0 && cpuDelta >= 0 ? Math.round((cpuDelta / sysDelta) * cpus * 1000) / 10 : null,
+      mem_bytes: typeof usage === 'number' ? Math.max(0, usage - inactive) : null,
+    };
   }
 
   private where(): string {
@@ -317,6 +357,12 @@ export class DockerRuntime implements ContainerRuntime {
 function sizedCommand(cmd: string[], cols: number, rows: number): string[] {
   const script = 'stty cols "$1" rows "$2" 2>/dev/null; shift 2; exec "$@"';
   return ['sh', '-c', script, 'sh', String(cols), String(rows), ...cmd];
+}
+
+interface OneShot {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; stats?: { total_inactive_file?: number; inactive_file?: number } };
 }
 
 /** Poll an exec until it stops running; undefined when the deadline passes first. */

@@ -3,7 +3,7 @@
 import type { Session } from '../../protocol/session.js';
 import type { AgentHealth } from './agents.js';
 
-export type SessionAction = 'attach' | 'clone' | 'edit' | 'background' | 'delete' | 'kill' | 'override' | 'restart';
+export type SessionAction = 'attach' | 'watch' | 'clone' | 'edit' | 'background' | 'delete' | 'kill' | 'override' | 'restart';
 
 export interface ActionContext {
   unreachable: boolean;
@@ -21,6 +21,8 @@ export function whyNot(action: SessionAction, session: Session, ctx: ActionConte
   switch (action) {
     case 'attach':
       return session.state === 'L' ? 'session is locked by another process (O overrides a stale lock)' : undefined;
+    case 'watch':
+      return running ? undefined : 'session is not running: W watches a running session, Enter starts it';
     case 'background':
       return running ? undefined : 'session is not running, nothing to background';
     case 'kill':

@@ -2,15 +2,17 @@
 // terminal width (truncated, never wrapped), and the title and menu become text.
 import { shortId, type Session } from '../../protocol/session.js';
 
-export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS'] as const;
-export type Cells = [string, string, string, string, string, string];
+export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM'] as const;
+export type Cells = [string, string, string, string, string, string, string, string, string];
+/** Index of the ACTIVITY cell, which the table colours. */
+export const ACTIVITY_COLUMN = 6;
 
 /** Space between columns. */
 export const GAP = 2;
 /** The selection marker in front of every row (`> ` or two spaces). */
 export const MARKER_WIDTH = 2;
 
-const MIN_WIDTH = [1, 4, 4, 5, 4, 3];
+const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3];
 /** Columns that give way first when the terminal is narrow. */
 const FLEXIBLE = [2, 3, 5];
 
@@ -22,7 +24,33 @@ export function sessionCells(session: Session, unreachable: boolean): Cells {
     session.agent_id ?? '',
     session.port > 0 ? `${session.port}/${session.protocol}` : '',
     session.dns_name,
+    activityWord(session),
+    formatCpu(session.cpu_percent),
+    formatMem(session.mem_bytes),
   ];
+}
+
+/** The activity as the table shows it; a stopped session has none. */
+export function activityWord(session: Pick<Session, 'activity'>): string {
+  return session.activity === 'none' ? '-' : session.activity;
+}
+
+/** 100 = one core; `-` when unknown, never 0. */
+export function formatCpu(percent: number | null): string {
+  if (percent === null || !Number.isFinite(percent)) return '-';
+  return percent < 10 ? `${percent.toFixed(1)}%` : `${Math.round(percent)}%`;
+}
+
+export function formatMem(bytes: number | null): string {
+  if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return '-';
+  const units: Array<[number, string]> = [[2 ** 30, 'G'], [2 ** 20, 'M'], [2 ** 10, 'K']];
+  for (const [size, unit] of units) {
+    if (bytes >= size) {
+      const n = bytes / size;
+      return `${n < 10 ? n.toFixed(1) : Math.round(n)}${unit}`;
+    }
+  }
+  return `${bytes}B`;
 }
 
 /** Column widths that fit `width` terminal cells, marker and gaps included. */
@@ -54,6 +82,13 @@ export function pad(text: string, width: number): string {
   return t + ' '.repeat(Math.max(0, width - t.length));
 }
 
+/** A row cut around one column, so that the UI can colour that cell alone. */
+export function splitRow(line: string, widths: readonly number[], column: number): [string, string, string] {
+  const start = MARKER_WIDTH + widths.slice(0, column).reduce((a, w) => a + w + GAP, 0);
+  const end = start + (widths[column] ?? 0);
+  return [line.slice(0, start), line.slice(start, end), line.slice(end)];
+}
+
 /** One table line, exactly `width` cells or fewer: marker, padded cells, gaps. */
 export function formatRow(cells: readonly string[], widths: readonly number[], width: number, selected = false): string {
   const body = cells.map((c, i) => pad(c, widths[i] ?? 0)).join(' '.repeat(GAP));
@@ -71,6 +106,10 @@ export function formatClock(epochMs: number): string {
 }
 
 export interface TitleInput {
+  /** Counts by activity, e.g. `2 waiting · 5 working`; empty when none. */
+  activity?: string;
+  /** Waiting sessions not on screen (scrolled away or filtered out). */
+  waitingHidden?: number;
   sessions: number;
   unreachableAgents: number;
   broken: number;
@@ -85,8 +124,14 @@ export function titleText(t: TitleInput, width: number): string {
   const notes = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
   if (t.unreachableAgents > 0) notes.push(`${t.unreachableAgents} agent${t.unreachableAgents === 1 ? '' : 's'} unreachable`);
   if (t.broken > 0) notes.push(`${t.broken} unreadable`);
+  const waiting = /\d+ waiting/.exec(t.activity ?? '')?.[0];
+  const hidden = t.waitingHidden ? ` (${t.waitingHidden} off-screen)` : '';
+  if (t.activity) notes.unshift(t.activity.replace(/(\d+ waiting)/, `$1${hidden}`));
   const middle = notes.join(' · ');
-  for (const parts of [[left, middle, right], [left, right], [left]]) {
+  // The waiting count is the last thing to go when the terminal is narrow.
+  const urgent = waiting ? `${waiting}${hidden}` : undefined;
+  const layouts = urgent ? [[left, middle, right], [left, urgent, right], [left, urgent]] : [[left, middle, right]];
+  for (const parts of [...layouts, [left, right], [left]]) {
     const used = parts.reduce((a, p) => a + p.length, 0) + 2 * (parts.length - 1);
     if (used <= width) {
       if (parts.length === 1) return pad(left, width);
@@ -106,6 +151,10 @@ export interface MenuItem {
 
 export const MAIN_MENU: MenuItem[] = [
   { key: 'Enter', label: 'attach' },
+  { key: 'W', label: 'watch' },
+  { key: 'Tab', label: 'next' },
+  { key: '/', label: 'filter' },
+  { key: 'P', label: 'preview' },
   { key: 'N', label: 'new' },
   { key: 'C', label: 'clone' },
   { key: 'E', label: 'edit' },

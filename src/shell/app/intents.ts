@@ -15,7 +15,12 @@ export interface SessionFields {
 export type ConfirmKind = 'delete' | 'kill' | 'override' | 'background' | 'restart';
 
 export type Intent =
-  | { kind: 'attach'; session: Session }
+  /** `readOnly`: watch (tmux attach -r); nothing typed reaches the session. */
+  | { kind: 'attach'; session: Session; readOnly?: boolean }
+  /** Ring the bell and send OSC 9 with this text. */
+  | { kind: 'notify'; text: string }
+  /** Fetch every agent's session-environment names for the settings dialog. */
+  | { kind: 'load-env' }
   | { kind: 'create'; agentId: string; fields: SessionFields }
   | { kind: 'edit'; session: Session; fields: SessionFields }
   | { kind: 'clone'; session: Session; name: string }

@@ -6,6 +6,8 @@ import type { ConfirmKind } from './intents.js';
 import { menuLetter, type KeyPress } from './keys.js';
 import type { Transition } from './reducer.js';
 import { isUnreachable, selectedSession, type AppState } from './state.js';
+import { jumpToNext } from './cockpit.js';
+import { applyView } from './view.js';
 
 const PAGE = 10;
 
@@ -32,9 +34,14 @@ export function listKey(state: AppState, key: KeyPress): Transition {
     case 'home':
       return { state: moveTo(state, 0) };
     case 'end':
-      return { state: moveTo(state, state.sessions.length - 1) };
+      return { state: moveTo(state, state.visible.length - 1) };
     case 'return':
       return sessionAction(state, 'attach');
+    case 'tab':
+      return jumpToNext(state);
+    case 'escape':
+      // Esc in the list clears a kept filter.
+      return { state: state.filter ? applyView({ ...state, filter: undefined }) : state };
     case 'char':
       return letter(state, key);
     default:
@@ -43,10 +50,16 @@ export function listKey(state: AppState, key: KeyPress): Transition {
 }
 
 function letter(state: AppState, key: KeyPress): Transition {
+  // `/` and what follows it in one burst (fast typing, a paste) opens the filter with the rest typed.
+  if (!key.ctrl && key.text.startsWith('/')) {
+    return { state: applyView({ ...state, filter: { text: (state.filter?.text ?? '') + key.text.slice(1), editing: true } }) };
+  }
   const l = menuLetter(key);
   if (l === undefined) return { state };
   if (l === 'q') return { state, intent: { kind: 'quit' } };
-  if (l === 's') return { state: { ...state, mode: { screen: 'settings' } } };
+  if (l === 's') return { state: { ...state, mode: { screen: 'settings' } }, intent: { kind: 'load-env' } };
+  if (l === 'w') return sessionAction(state, 'watch');
+  if (l === 'p') return { state: { ...state, preview: { ...state.preview, shown: !state.preview.shown } } };
   if (l === 'n') return newSession(state);
   const action = LETTER_ACTIONS[l];
   if (action) return sessionAction(state, action);
@@ -76,6 +89,11 @@ function sessionAction(state: AppState, action: SessionAction): Transition {
         state: { ...state, mode: { screen: 'busy', label: `Attaching to ${session.name}…` } },
         intent: { kind: 'attach', session },
       };
+    case 'watch':
+      return {
+        state: { ...state, mode: { screen: 'busy', label: `Watching ${session.name} (read-only; Ctrl-B D returns)…` } },
+        intent: { kind: 'attach', session, readOnly: true },
+      };
     case 'edit':
       return { state: { ...state, mode: { screen: 'form', form: editForm(session) } } };
     case 'clone':
@@ -86,12 +104,12 @@ function sessionAction(state: AppState, action: SessionAction): Transition {
 }
 
 function moveTo(state: AppState, index: number): AppState {
-  if (state.sessions.length === 0) return state;
-  const i = Math.min(Math.max(index, 0), state.sessions.length - 1);
-  return { ...state, selected: state.sessions[i]?.uuid, selectedIndex: i };
+  if (state.visible.length === 0) return state;
+  const i = Math.min(Math.max(index, 0), state.visible.length - 1);
+  return { ...state, selected: state.visible[i]?.uuid, selectedIndex: i };
 }
 
 function moveBy(state: AppState, delta: number): AppState {
-  const at = state.sessions.findIndex((s) => s.uuid === state.selected);
+  const at = state.visible.findIndex((s) => s.uuid === state.selected);
   return moveTo(state, (at < 0 ? state.selectedIndex : at) + delta);
 }

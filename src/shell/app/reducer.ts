@@ -8,7 +8,9 @@ import { formKey } from './form.js';
 import type { Intent, SessionFields } from './intents.js';
 import { isCtrlC, type KeyPress } from './keys.js';
 import { listKey } from './list-keys.js';
-import { sortSessions, toLoad, type AppState, type Mode } from './state.js';
+import { sortSessions, toLoad, type AppState, type EnvNames, type Mode } from './state.js';
+import { activityNews, filterKey } from './cockpit.js';
+import { applyView } from './view.js';
 
 export type AppEvent =
   | { type: 'key'; key: KeyPress }
@@ -19,7 +21,10 @@ export type AppEvent =
   | { type: 'failed'; message: string; code?: string }
   | { type: 'busy'; label: string }
   /** A passing note for the status line (e.g. a reload that failed). */
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /** A capture of one session's pane for the preview, or why it failed. */
+  | { type: 'preview'; uuid: string; text?: string; error?: string }
+  | { type: 'env-names'; names: EnvNames };
 
 export interface Transition {
   state: AppState;
@@ -31,7 +36,11 @@ export function reduce(state: AppState, event: AppEvent): Transition {
     case 'key':
       return onKey(state, event.key);
     case 'loaded':
-      return { state: onLoaded(state, event.list, event.agents, event.health) };
+      return onLoaded(state, event.list, event.agents, event.health);
+    case 'preview':
+      return { state: onPreview(state, event) };
+    case 'env-names':
+      return { state: { ...state, envNames: event.names } };
     case 'tick': {
       const load = toLoad(event.load);
       // The same state object means no redraw: idle ticks that change nothing visible cost nothing.
@@ -60,6 +69,7 @@ function onKey(state: AppState, key: KeyPress): Transition {
   const mode = state.mode;
   switch (mode.screen) {
     case 'list':
+      if (state.filter?.editing) return filterKey(state, key);
       return listKey({ ...state, message: undefined }, key);
     case 'busy':
       return { state };
@@ -99,21 +109,18 @@ function submitted(
   };
 }
 
-function onLoaded(state: AppState, list: MergedList, agents: AgentInfo[], health: AgentHealth[]): AppState {
+function onLoaded(state: AppState, list: MergedList, agents: AgentInfo[], health: AgentHealth[]): Transition {
   const sessions = sortSessions(list.sessions);
   const unreachable = list.unreachable.map((h) => h.info.id);
-  let selected = state.selected;
-  let selectedIndex = state.selectedIndex;
-  const at = sessions.findIndex((s) => s.uuid === selected);
-  if (at >= 0) {
-    selectedIndex = at;
-  } else if (sessions.length > 0) {
-    // The selected session went away: stay at the same row.
-    selectedIndex = Math.min(Math.max(selectedIndex, 0), sessions.length - 1);
-    selected = sessions[selectedIndex]?.uuid;
-  } else {
-    selected = undefined;
-    selectedIndex = 0;
-  }
-  return { ...state, sessions, broken: list.broken, agents, health, unreachable, selected, selectedIndex, loaded: true };
+  const { seen, news } = activityNews(state.seen, sessions, !state.loaded);
+  const next = applyView({ ...state, sessions, broken: list.broken, agents, health, unreachable, seen, loaded: true });
+  if (!state.notify || news.length === 0) return { state: next };
+  return { state: next, intent: { kind: 'notify', text: news.join(' · ') } };
+}
+
+function onPreview(state: AppState, p: { uuid: string; text?: string; error?: string }): AppState {
+  const cur = state.preview;
+  // An identical capture keeps the same state object: no redraw, no cost.
+  if (cur.uuid === p.uuid && cur.text === p.text && cur.error === p.error) return state;
+  return { ...state, preview: { shown: cur.shown, uuid: p.uuid, text: p.text, error: p.error } };
 }

@@ -20,13 +20,42 @@ export type Mode =
 export interface BuildInfo {
   node: string;
   platform: string;
+  /** Git commit and date stamped at build time; absent when run from source. */
+  commit?: string;
+  date?: string;
 }
+
+/** The `/` filter: `editing` while the line has the keys, kept (and applied) after Enter. */
+export interface Filter {
+  text: string;
+  editing: boolean;
+}
+
+/** The preview pane: whether the operator wants it, and the last capture of one session. */
+export interface Preview {
+  shown: boolean;
+  uuid?: string;
+  text?: string;
+  error?: string;
+}
+
+/** Per agent: its session-environment variable names, or why they are not known. */
+export type EnvNames = Record<string, { names: string[] } | { error: string }>;
 
 export interface AppState {
   version: string;
   build: BuildInfo;
   /** Newest `last_accessed` first. */
   sessions: Session[];
+  /** The rows on screen: `sessions` narrowed by the filter (the same array when there is none). */
+  visible: Session[];
+  filter?: Filter;
+  preview: Preview;
+  /** Bell and OSC 9 when a session starts waiting or finishes a turn. */
+  notify: boolean;
+  /** uuid → the last activity change seen (`activity|since`), so that no change notifies twice. */
+  seen: Record<string, string>;
+  envNames?: EnvNames;
   broken: MergedList['broken'];
   agents: AgentInfo[];
   health: AgentHealth[];
@@ -44,11 +73,22 @@ export interface AppState {
   loaded: boolean;
 }
 
-export function initialState(opts: { version: string; build: BuildInfo; now: number; load?: number[] }): AppState {
+export function initialState(opts: {
+  version: string;
+  build: BuildInfo;
+  now: number;
+  load?: number[];
+  notify?: boolean;
+  preview?: boolean;
+}): AppState {
   return {
     version: opts.version,
     build: opts.build,
     sessions: [],
+    visible: [],
+    preview: { shown: opts.preview ?? true },
+    notify: opts.notify ?? true,
+    seen: {},
     broken: [],
     agents: [],
     health: [],
@@ -66,7 +106,7 @@ export function toLoad(load: readonly number[] | undefined): [number, number, nu
 }
 
 export function selectedSession(state: AppState): Session | undefined {
-  return state.sessions.find((s) => s.uuid === state.selected);
+  return state.visible.find((s) => s.uuid === state.selected);
 }
 
 export function isUnreachable(state: Pick<AppState, 'unreachable'>, session: Session): boolean {

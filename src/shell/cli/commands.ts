@@ -92,11 +92,11 @@ export async function removeCommand(dir: AgentDirectory, io: CliIo, id: string, 
   io.stdout.write(`deleted: ${s.name} (${s.uuid})\n`);
 }
 
-export async function attachCommand(dir: AgentDirectory, io: CliIo, id: string): Promise<void> {
+export async function attachCommand(dir: AgentDirectory, io: CliIo, id: string, opts: { readOnly?: boolean } = {}): Promise<void> {
   const s = await dir.resolve(id);
   const { cols, rows } = terminalSize(io.stdout);
-  const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows);
-  await relay(handle, io.stdin, io.stdout);
+  const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows, { readOnly: opts.readOnly });
+  await relay(handle, io.stdin, io.stdout, { readOnly: opts.readOnly });
 }
 
 function pickAgent(dir: AgentDirectory, wanted: string | undefined): string {

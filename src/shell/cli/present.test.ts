@@ -12,17 +12,23 @@ const session: Session = {
 describe('CLI presentation', () => {
   it('prints the TUI columns, "-" for empty cells, "?" for an unreachable agent, the activity and the last access', () => {
     const lines = formatTable([session]).trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^S\s+UUID\s+NAME\s+AGENT\s+PORT\s+DNS\s+ACTIVITY\s+LAST ACCESSED$/);
-    expect(lines[1]).toMatch(/^R\s+4b0e1c2d\s+web\s+a1\s+1001\/tcp\s+-\s+waiting\s+2026-11-25 13:08:08Z$/);
+    expect(lines[0]).toMatch(/^S\s+UUID\s+NAME\s+AGENT\s+PORT\s+DNS\s+ACTIVITY\s+CPU\s+MEM\s+LAST ACCESSED$/);
+    expect(lines[1]).toMatch(/^R\s+4b0e1c2d\s+web\s+a1\s+1001\/tcp\s+-\s+waiting\s+-\s+-\s+2026-11-25 13:08:08Z$/);
     expect(formatTable([session], new Set(['a1'])).split('\n')[1]).toMatch(/^\?\s+4b0e1c2d/);
   });
 
-  it('keeps the documented JSON keys in order', () => {
+  it('shows CPU and memory of a running session, and "-" (never 0) when unknown', () => {
+    const busy = { ...session, activity: 'working' as const, cpu_percent: 12.34, mem_bytes: 150 * 2 ** 20 };
+    expect(formatTable([busy]).split('\n')[1]).toMatch(/\s+working\s+12%\s+150M\s+/);
+    expect(formatTable([{ ...busy, cpu_percent: 0.25, mem_bytes: 3 * 2 ** 30 }]).split('\n')[1]).toMatch(/\s+0\.3%\s+3\.0G\s+/);
+  });
+
+  it('keeps the documented JSON keys in order, the resource keys appended', () => {
     expect(Object.keys(toJson(session))).toEqual([
       'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
       'running', 'attached', 'agent_id', 'agent_host', 'state',
-      'activity', 'activity_since', 'activity_detail',
+      'activity', 'activity_since', 'activity_detail', 'cpu_percent', 'mem_bytes',
     ]);
-    expect(toJson(session)).toMatchObject({ activity: 'waiting', activity_detail: 'Claude needs your permission' });
+    expect(toJson(session)).toMatchObject({ activity: 'waiting', activity_detail: 'Claude needs your permission', cpu_percent: null, mem_bytes: null });
   });
 });

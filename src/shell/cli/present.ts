@@ -20,6 +20,8 @@ export interface SessionJson {
   activity: string;
   activity_since: string;
   activity_detail: string;
+  cpu_percent: number | null;
+  mem_bytes: number | null;
 }
 
 export function toJson(s: Session): SessionJson {
@@ -39,15 +41,16 @@ export function toJson(s: Session): SessionJson {
     activity: s.activity,
     activity_since: s.activity_since,
     activity_detail: s.activity_detail,
+    cpu_percent: s.cpu_percent ?? null,
+    mem_bytes: s.mem_bytes ?? null,
   };
 }
 
 /** The TUI's cells (one source for what a row shows), `-` for empty, plus when it was last used. */
 export function formatTable(sessions: Session[], unreachable: ReadonlySet<string> = new Set()): string {
-  const header = [...COLUMNS, 'ACTIVITY', 'LAST ACCESSED'];
+  const header = [...COLUMNS, 'LAST ACCESSED'];
   const rows = sessions.map((s) => [
     ...sessionCells(s, unreachable.has(s.agent_id ?? '')).map((c) => c || '-'),
-    s.activity,
     s.last_accessed.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

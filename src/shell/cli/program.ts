@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { ConvocateError, quote, toConvocateError } from '../../protocol/errors.js';
 import { VERSION } from '../../protocol/version.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
+import { DEFAULT_PEEK_LINES, MAX_PEEK_LINES } from '../../protocol/ops.js';
+import { peekCommand } from './peek.js';
 import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
@@ -22,8 +24,13 @@ import { waitCommand } from './wait-command.js';
 export interface ShellDeps {
   io: CliIo;
   openDirectory(): Promise<AgentDirectory>;
-  runTui(dir: AgentDirectory): Promise<void>;
+  runTui(dir: AgentDirectory, opts?: TuiFlags): Promise<void>;
   statusServe(opts: StatusServeFlags): Promise<void>;
+}
+
+export interface TuiFlags {
+  /** false with --no-notify. */
+  notify?: boolean;
 }
 
 export const EXIT_ERROR = 1;
@@ -63,9 +70,10 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .usage('[command] [options]')
     .argument('[command]')
-    .action(async (command: string | undefined) => {
+    .option('--no-notify', 'TUI: no bell or desktop notification (also CONVOCATE_NO_NOTIFY=1)')
+    .action(async (command: string | undefined, opts: TuiFlags) => {
       if (command) throw new ConvocateError('invalid_argument', `unknown command ${quote(command)}: see \`convocate help\``);
-      await withDir((d) => deps.runTui(d))();
+      await withDir((d) => deps.runTui(d, opts))();
     });
 
   program.command('version').description('print the version').action(() => {
@@ -74,7 +82,11 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
   program.command('help').description('show this help').action(() => {
     io.stdout.write(program.helpInformation());
   });
-  program.command('tui').description('open the terminal UI (the default)').action(withDir((d) => deps.runTui(d)));
+  program
+    .command('tui')
+    .description('open the terminal UI (the default)')
+    .option('--no-notify', 'no bell or desktop notification (also CONVOCATE_NO_NOTIFY=1)')
+    .action(withDir((d, opts: TuiFlags) => deps.runTui(d, opts)));
   program
     .command('ls')
     .description('list sessions on every agent')
@@ -106,7 +118,13 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
   program
     .command('attach <id>')
     .description('attach to the session tmux (starts it when stopped); Ctrl-B D detaches')
-    .action(withDir((d, id: string) => attachCommand(d, io, id)));
+    .option('--read-only', 'watch only: nothing typed reaches the session (tmux attach -r)')
+    .action(withDir((d, id: string, opts: { readOnly?: boolean }) => attachCommand(d, io, id, opts)));
+  program
+    .command('peek <id>')
+    .description("print the last lines of the session's screen, control sequences removed")
+    .option('--lines <n>', `how many lines (1-${MAX_PEEK_LINES})`, String(DEFAULT_PEEK_LINES))
+    .action(withDir((d, id: string, opts: { lines: string }) => peekCommand(d, io, id, opts)));
   const simple: Array<[string, SimpleOp, string]> = [
     ['kill', 'kill', 'stop the container (docker stop -t 10); the home dir stays'],
     ['restart', 'restart', 'start a stopped session in the background'],

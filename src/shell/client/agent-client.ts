@@ -7,10 +7,15 @@ import type { AgentInfo } from '../app/agents.js';
 
 export type { AgentInfo };
 
+export interface AttachOptions {
+  /** Watch only (tmux `attach -r`): nothing typed reaches the session; Ctrl-B D still detaches. */
+  readOnly?: boolean;
+}
+
 export interface AgentClient {
   readonly info: AgentInfo;
   call<O extends OpName>(op: O, params: OpParams<O>, opts?: { timeoutMs?: number }): Promise<OpResult<O>>;
   /** Opens an attach relay sized cols×rows; resize() follows the operator's terminal. */
-  attach(id: string, cols: number, rows: number): Promise<AttachHandle>;
+  attach(id: string, cols: number, rows: number, opts?: AttachOptions): Promise<AttachHandle>;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { shortId, type Session } from '../../protocol/session.js';
-import type { AgentClient } from './agent-client.js';
+import type { AgentClient, AttachOptions } from './agent-client.js';
 import type { AgentInfo } from '../app/agents.js';
 import type { AgentDirectory } from './agent-directory.js';
 import type { AgentHealth, MergedList } from '../app/agents.js';
@@ -123,8 +123,8 @@ class DnsGuardedClient implements AgentClient {
     return this.inner.call(op, params, opts);
   }
 
-  attach(id: string, cols: number, rows: number) {
-    return this.inner.attach(id, cols, rows);
+  attach(id: string, cols: number, rows: number, opts?: AttachOptions) {
+    return this.inner.attach(id, cols, rows, opts);
   }
 
   close(): Promise<void> {

@@ -2,7 +2,7 @@
 // process (no SSH), so a newcomer needs nothing but local Docker.
 import type { AgentApi, AttachHandle } from '../../protocol/agent-api.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
-import type { AgentClient } from './agent-client.js';
+import type { AgentClient, AttachOptions } from './agent-client.js';
 import type { AgentInfo } from '../app/agents.js';
 
 export const LOCAL_AGENT: AgentInfo = { id: 'local', host: 'local' };
@@ -19,8 +19,8 @@ export class LocalAgentClient implements AgentClient {
     return this.api.call(op, params);
   }
 
-  attach(id: string, cols: number, rows: number): Promise<AttachHandle> {
-    return this.api.attach({ id, cols, rows });
+  attach(id: string, cols: number, rows: number, opts: AttachOptions = {}): Promise<AttachHandle> {
+    return this.api.attach({ id, cols, rows, ...(opts.readOnly ? { read_only: true } : {}) });
   }
 
   close(): Promise<void> {

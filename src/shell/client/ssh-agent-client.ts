@@ -10,7 +10,7 @@ import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rpc.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
-import type { AgentClient } from './agent-client.js';
+import type { AgentClient, AttachOptions } from './agent-client.js';
 import type { AgentInfo } from '../app/agents.js';
 import { Backoff } from './backoff.js';
 import { sendWindowChange } from '../../lib/ssh-window.js';
@@ -81,8 +81,8 @@ export class SshAgentClient implements AgentClient {
     return decodeResponse<O>(line);
   }
 
-  async attach(id: string, cols: number, rows: number, opts?: { timeoutMs?: number }): Promise<AttachHandle> {
-    const timeoutMs = opts?.timeoutMs ?? ATTACH_TIMEOUT_MS;
+  async attach(id: string, cols: number, rows: number, opts: AttachOptions & { timeoutMs?: number } = {}): Promise<AttachHandle> {
+    const timeoutMs = opts.timeoutMs ?? ATTACH_TIMEOUT_MS;
     const client = await this.connection();
     let channel: ClientChannel | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -99,7 +99,7 @@ export class SshAgentClient implements AgentClient {
             throw this.unreachable(err);
           });
           channel = ch;
-          ch.write(encodeAttachHeader({ id, cols, rows }));
+          ch.write(encodeAttachHeader({ id, cols, rows, ...(opts.readOnly ? { read_only: true } : {}) }));
           await failOnErrorLine(ch);
         })(),
         late,

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeSessionDirectory } from '../../../test/helpers/fake-directory.js';
-import { relay, type TuiStdin, type TuiStdout } from './relay.js';
+import { relay, watchFilter, type TuiStdin, type TuiStdout } from './relay.js';
 
 function terminal(cols = 80, rows = 24) {
   const stdin = new PassThrough();
@@ -59,5 +59,21 @@ describe('relay', () => {
     const done = relay(handle, t.stdin_, t.stdout);
     t.stdin.end();
     await expect(done).resolves.toBe('input-ended');
+  });
+
+  it('a watch passes only Ctrl-B and the key after it, each in its own write', async () => {
+    const { handle, fake } = await attached();
+    const t = terminal();
+    const done = relay(handle, t.stdin_, t.stdout, { readOnly: true });
+    t.stdin.write('rm -rf /\r\x02');
+    await tick();
+    t.stdin.write('d');
+    await tick();
+    expect(fake.input()).toBe('\x02d');
+    fake.detach();
+    await done;
+    const f = watchFilter();
+    expect(f('x\x02dyz\x02').map((b) => b.toString())).toEqual(['\x02', 'd', '\x02']);
+    expect(f('?q').map((b) => b.toString())).toEqual(['?']);
   });
 });

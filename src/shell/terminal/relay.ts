@@ -13,15 +13,41 @@ export function terminalSize(out: TuiStdout): { cols: number; rows: number } {
 /** How the relay ended: the session let go, or the operator's terminal went away. */
 export type RelayEnd = 'detached' | 'input-ended';
 
-export async function relay(handle: AttachHandle, stdin: TuiStdin, stdout: TuiStdout): Promise<RelayEnd> {
+/**
+ * For a watch (read-only attach): only the tmux prefix (Ctrl-B) and the one
+ * key after it go to the session, each in its own write. tmux -r already
+ * ignores everything else, but an ignored key arriving in the same read as
+ * Ctrl-B D makes tmux 3.3 drop the detach; and an agent that does not know
+ * `read_only` still never sees what a watcher types.
+ */
+export function watchFilter(): (chunk: Buffer | string) => Buffer[] {
+  let afterPrefix = false;
+  return (chunk) => {
+    const out: Buffer[] = [];
+    for (const byte of Buffer.from(chunk)) {
+      if (afterPrefix) {
+        out.push(Buffer.from([byte]));
+        afterPrefix = false;
+      } else if (byte === 0x02) {
+        out.push(Buffer.from([byte]));
+        afterPrefix = true;
+      }
+    }
+    return out;
+  };
+}
+
+export async function relay(handle: AttachHandle, stdin: TuiStdin, stdout: TuiStdout, opts: { readOnly?: boolean } = {}): Promise<RelayEnd> {
   const wasRaw = Boolean(stdin.isRaw);
   if (stdin.isTTY) stdin.setRawMode(true);
   // Ink unrefs stdin when it lets go; the relay needs it to keep the process alive.
   stdin.ref?.();
 
   let inputEnded = false;
+  const filter = opts.readOnly ? watchFilter() : undefined;
   const toSession = (chunk: Buffer | string) => {
-    handle.stream.write(chunk);
+    if (!filter) handle.stream.write(chunk);
+    else for (const key of filter(chunk)) handle.stream.write(key);
   };
   const toTerminal = (chunk: Buffer | string) => {
     stdout.write(chunk);

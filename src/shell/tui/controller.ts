@@ -6,11 +6,14 @@ import { shortId, type Session } from '../../protocol/session.js';
 import type { Intent } from '../app/intents.js';
 import type { AppStore } from '../app/store.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
+import { loadEnvNames } from './env-names.js';
 
 export interface ControllerHooks {
   /** Hands the terminal to the session and resolves when the operator is back. */
-  attach(session: Session): Promise<void>;
+  attach(session: Session, opts?: { readOnly?: boolean }): Promise<void>;
   quit(): void;
+  /** Bell and desktop notification (OSC 9). */
+  notify?(text: string): void;
 }
 
 export class TuiController {
@@ -28,6 +31,14 @@ export class TuiController {
   async handle(intent: Intent): Promise<void> {
     if (intent.kind === 'quit') {
       this.hooks.quit();
+      return;
+    }
+    if (intent.kind === 'notify') {
+      this.hooks.notify?.(intent.text);
+      return;
+    }
+    if (intent.kind === 'load-env') {
+      this.store.dispatch({ type: 'env-names', names: await loadEnvNames(this.directory) });
       return;
     }
     try {
@@ -67,10 +78,10 @@ export class TuiController {
     }
   }
 
-  private async perform(intent: Exclude<Intent, { kind: 'quit' }>): Promise<{ message?: string; select?: string }> {
+  private async perform(intent: Exclude<Intent, { kind: 'quit' | 'notify' | 'load-env' }>): Promise<{ message?: string; select?: string }> {
     switch (intent.kind) {
       case 'attach':
-        await this.hooks.attach(intent.session);
+        await this.hooks.attach(intent.session, { readOnly: intent.readOnly });
         return {};
       case 'create': {
         const s = await this.directory.client(intent.agentId).call('create', { ...intent.fields });

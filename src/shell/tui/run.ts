@@ -11,6 +11,9 @@ import { initialState, type BuildInfo } from '../app/state.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { App } from '../ui/App.js';
 import { TuiController } from './controller.js';
+import { notification } from './notify.js';
+import { PreviewPoller } from './preview-poller.js';
+import { readBuildStamp } from '../build-info.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 
 export interface RunTuiOptions {
@@ -20,8 +23,12 @@ export interface RunTuiOptions {
   version: string;
   /** Status events from agents; each one triggers an immediate reload. */
   subscribe?: (onEvent: () => void) => { close(): void };
-  /** Shown in the settings dialog; defaults to this Node.js. */
+  /** Shown in the settings dialog; defaults to this Node.js and the stamp of this build. */
   build?: BuildInfo;
+  /** Bell and OSC 9 when a session starts waiting or finishes a turn (default on). */
+  notify?: boolean;
+  /** How often the preview pane is refreshed while it is shown. */
+  previewMs?: number;
   /** Load averages for the title bar; defaults to os.loadavg. */
   loadavg?: () => number[];
   now?: () => number;
@@ -39,8 +46,8 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
   const { directory, stdin, stdout } = opts;
   const now = opts.now ?? Date.now;
   const load = opts.loadavg ?? loadavg;
-  const build = opts.build ?? { node: process.version, platform: `${process.platform}/${process.arch}` };
-  const store = new AppStore(initialState({ version: opts.version, build, now: now(), load: load() }));
+  const build = opts.build ?? { node: process.version, platform: `${process.platform}/${process.arch}`, ...readBuildStamp() };
+  const store = new AppStore(initialState({ version: opts.version, build, now: now(), load: load(), notify: opts.notify }));
 
   let ink: Instance | undefined;
   let quitting = false;
@@ -78,23 +85,28 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
     if (ink) stdout.write(CLEAR);
   };
 
-  const attach = async (session: Session): Promise<void> => {
+  const attach = async (session: Session, attachOpts: { readOnly?: boolean } = {}): Promise<void> => {
     if (!session.agent_id) throw new Error(`session ${session.name} has no agent`);
     const { cols, rows } = terminalSize(stdout);
     // Ink keeps showing "Attaching…" while the agent starts the container.
-    const handle = await directory.client(session.agent_id).attach(session.uuid, cols, rows);
+    const handle = await directory.client(session.agent_id).attach(session.uuid, cols, rows, attachOpts);
     await unmount();
     stdout.write(ALT_SCREEN_OFF + CLEAR + SHOW_CURSOR);
     let end: Awaited<ReturnType<typeof relay>> = 'detached';
     try {
-      end = await relay(handle, stdin, stdout);
+      end = await relay(handle, stdin, stdout, attachOpts);
     } finally {
       if (end === 'input-ended') quit();
       else if (!quitting) mount();
     }
   };
 
-  const controller = new TuiController(store, directory, { attach, quit });
+  // Only while the menu owns the terminal: bytes in the middle of a session's output could corrupt it.
+  const notify = (text: string) => {
+    if (ink) stdout.write(notification(text));
+  };
+  const controller = new TuiController(store, directory, { attach, quit, notify });
+  const preview = new PreviewPoller(store, directory, () => terminalSize(stdout), opts.previewMs);
   const reload = () => void controller.reload();
   const tick = setInterval(() => store.dispatch({ type: 'tick', now: now(), load: load() }), opts.tickMs ?? 1000);
   const reloadTimer = setInterval(reload, opts.reloadMs ?? 15_000);
@@ -103,9 +115,11 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
 
   mount();
   reload();
+  preview.start();
   try {
     await finished;
   } finally {
+    preview.stop();
     clearInterval(tick);
     clearInterval(reloadTimer);
     subscription?.close();

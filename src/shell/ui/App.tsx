@@ -1,18 +1,22 @@
 // The root of the Ink tree: reads the AppStore, lays the screen out for the
 // terminal's size, and turns key presses into store events. No domain logic.
 import { Box, useInput, type Key } from 'ink';
-import { useCallback, useSyncExternalStore } from 'react';
-import { menuLines } from '../app/format.js';
+import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { activityCounts } from '../app/cockpit.js';
+import { windowStart } from '../app/format.js';
+import { screenLayout, type Layout } from '../app/layout.js';
 import type { AppStore } from '../app/store.js';
-import type { AppState } from '../app/state.js';
+import { isUnreachable, selectedSession, type AppState } from '../app/state.js';
 import { AgentPicker } from './AgentPicker.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { dialogWidth } from './Dialog.js';
 import { ErrorDialog } from './ErrorDialog.js';
+import { FilterLine } from './FilterLine.js';
 import { toKeyPresses } from './keypress.js';
 import { MenuBar } from './MenuBar.js';
 import { menuFor } from './menus.js';
 import { NoAgentsDialog } from './NoAgentsDialog.js';
+import { PreviewPane } from './PreviewPane.js';
 import { SessionForm } from './SessionForm.js';
 import { SessionTable } from './SessionTable.js';
 import { SettingsDialog } from './SettingsDialog.js';
@@ -31,27 +35,26 @@ export function App({ store }: { store: AppStore }) {
   );
   useInput(onInput);
 
-  // One column spare: a line that fills the last column makes some terminals wrap.
-  const width = Math.max(10, cols - 1);
-  const menu = menuFor(state.mode);
-  const menuHeight = menuLines(menu, width).length;
-  // Title, status line, menu, and one spare row: output as tall as the
-  // terminal makes Ink clear the whole screen on every frame.
-  const bodyHeight = Math.max(1, rows - 3 - menuHeight);
+  const menu = menuFor(state.mode, state.filter?.editing);
+  const layout = screenLayout(cols, rows, { menu, preview: state.preview.shown, filterLine: state.filter !== undefined });
+  const width = layout.width;
   const busy = state.mode.screen === 'busy' ? state.mode.label : undefined;
+  const counts = useMemo(() => activityCounts(state.sessions), [state.sessions]);
 
   return (
     <Box flexDirection="column" width={width}>
       <TitleBar
         width={width}
+        activity={counts}
+        waitingHidden={waitingOffScreen(state, layout.table.height - 1)}
         sessions={state.sessions.length}
         unreachableAgents={state.unreachable.length}
         broken={state.broken.length}
         load={state.load}
         now={state.now}
       />
-      <Box height={bodyHeight} flexDirection="column" overflow="hidden">
-        <Body state={state} width={width} height={bodyHeight} />
+      <Box height={layout.body.height} flexDirection="column" overflow="hidden">
+        <Body state={state} layout={layout} />
       </Box>
       <StatusLine busy={busy} message={state.message} width={width} />
       <MenuBar items={menu} width={width} />
@@ -59,22 +62,23 @@ export function App({ store }: { store: AppStore }) {
   );
 }
 
-function Body({ state, width, height }: { state: AppState; width: number; height: number }) {
+/** Waiting sessions the operator cannot see now: filtered out, or scrolled out of the table. */
+function waitingOffScreen(state: AppState, rows: number): number {
+  const total = state.sessions.filter((s) => s.activity === 'waiting').length;
+  if (total === 0) return 0;
+  const at = Math.max(0, state.visible.findIndex((s) => s.uuid === state.selected));
+  const start = windowStart(state.visible.length, at, rows);
+  const onScreen = state.visible.slice(start, start + Math.max(0, rows)).filter((s) => s.activity === 'waiting').length;
+  return total - onScreen;
+}
+
+function Body({ state, layout }: { state: AppState; layout: Layout }) {
   const mode = state.mode;
-  const dw = dialogWidth(width);
+  const dw = dialogWidth(layout.width);
   switch (mode.screen) {
     case 'list':
     case 'busy':
-      return (
-        <SessionTable
-          sessions={state.sessions}
-          unreachable={state.unreachable}
-          selected={state.selected}
-          loaded={state.loaded}
-          width={width}
-          height={height}
-        />
-      );
+      return <ListScreen state={state} layout={layout} />;
     case 'form':
       return <SessionForm form={mode.form} width={dw} />;
     case 'confirm':
@@ -93,9 +97,50 @@ function Body({ state, width, height }: { state: AppState; width: number; height
           health={state.health}
           unreachable={state.unreachable}
           broken={state.broken}
+          envNames={state.envNames}
           now={state.now}
-          width={dw}
+          width={dialogWidth(layout.width, 100)}
         />
       );
   }
+}
+
+function ListScreen({ state, layout }: { state: AppState; layout: Layout }) {
+  const selected = selectedSession(state);
+  const { table, preview } = layout;
+  const tableView = (
+    <SessionTable
+      sessions={state.visible}
+      unreachable={state.unreachable}
+      selected={state.selected}
+      loaded={state.loaded}
+      width={table.width}
+      height={table.height}
+    />
+  );
+  const pane = preview ? (
+    <PreviewPane
+      session={selected}
+      preview={state.preview}
+      unreachable={selected ? isUnreachable(state, selected) : false}
+      width={preview.width}
+      height={preview.height}
+    />
+  ) : null;
+  return (
+    <Box flexDirection="column">
+      {state.filter ? <FilterLine filter={state.filter} shown={state.visible.length} total={state.sessions.length} width={layout.width} /> : null}
+      {preview?.side === 'right' ? (
+        <Box flexDirection="row" columnGap={1}>
+          {tableView}
+          {pane}
+        </Box>
+      ) : (
+        <Box flexDirection="column">
+          {tableView}
+          {pane}
+        </Box>
+      )}
+    </Box>
+  );
 }

@@ -3,7 +3,19 @@
 import { Box, Text } from 'ink';
 import { memo, useMemo } from 'react';
 import type { Session } from '../../protocol/session.js';
-import { COLUMNS, fitColumns, formatRow, sessionCells, windowStart } from '../app/format.js';
+import type { Activity } from '../../protocol/session.js';
+import { ACTIVITY_COLUMN, COLUMNS, fitColumns, formatRow, sessionCells, splitRow, windowStart } from '../app/format.js';
+
+/** `waiting` stands out; the rest are quiet colours. */
+const ACTIVITY_STYLE: Record<Activity, { color?: string; backgroundColor?: string; bold?: boolean; dimColor?: boolean }> = {
+  waiting: { color: 'black', backgroundColor: 'yellow', bold: true },
+  working: { color: 'green' },
+  idle: { color: 'cyan' },
+  starting: { color: 'blue' },
+  exited: { color: 'magenta' },
+  unknown: { dimColor: true },
+  none: { dimColor: true },
+};
 
 export interface SessionTableProps {
   sessions: readonly Session[];
@@ -41,9 +53,12 @@ export const SessionTable = memo(function SessionTable(props: SessionTableProps)
       ) : null}
       {visible.map((s, i) => {
         const selected = s.uuid === props.selected;
+        const [before, activity, after] = splitRow(formatRow(cells[start + i]!, widths, width, selected), widths, ACTIVITY_COLUMN);
         return (
           <Text key={s.uuid} inverse={selected} dimColor={isDown(s)} wrap="truncate">
-            {formatRow(cells[start + i]!, widths, width, selected)}
+            {before}
+            <Text {...(isDown(s) ? {} : ACTIVITY_STYLE[s.activity])}>{activity}</Text>
+            {after}
           </Text>
         );
       })}

@@ -1,9 +1,10 @@
 // Read-only diagnostics: this build, and every agent with its reachability,
-// version and last heartbeat, plus session directories that could not be read.
+// version, last heartbeat and session-environment variable names (never
+// values), plus session directories that could not be read.
 import { Box, Text } from 'ink';
 import type { AgentHealth, MergedList } from '../app/agents.js';
 import { relativeAge, truncate } from '../app/format.js';
-import type { BuildInfo } from '../app/state.js';
+import type { BuildInfo, EnvNames } from '../app/state.js';
 import { Dialog } from './Dialog.js';
 
 export interface SettingsDialogProps {
@@ -12,6 +13,8 @@ export interface SettingsDialogProps {
   health: readonly AgentHealth[];
   unreachable: readonly string[];
   broken: MergedList['broken'];
+  /** Undefined while loading. */
+  envNames?: EnvNames;
   now: number;
   width: number;
 }
@@ -22,20 +25,41 @@ function agentLine(h: AgentHealth, down: boolean, now: number): string {
   return `${h.info.id}  ${h.info.host}  ${version}  heartbeat ${relativeAge(h.lastHeartbeat, now)}  ${status}`;
 }
 
+function envLine(names: EnvNames | undefined, agentId: string): string {
+  const entry = names?.[agentId];
+  if (!entry) return '  environment: loading…';
+  if ('error' in entry) return `  environment: unknown (${entry.error})`;
+  return `  environment: ${entry.names.length ? entry.names.join(' ') : 'none set'}`;
+}
+
+export function buildLines(version: string, build: BuildInfo): string[] {
+  const stamp = build.commit ? `build ${build.commit}${build.date ? ` ${build.date}` : ''}` : 'build unknown (run from source)';
+  return [`convocate ${version}`, stamp, `node ${build.node}  ${build.platform}`];
+}
+
 export function SettingsDialog(p: SettingsDialogProps) {
   const inner = p.width - 4;
   return (
     <Dialog title="Settings" width={p.width}>
-      <Text wrap="truncate">{truncate(`convocate ${p.version}  (node ${p.build.node}, ${p.build.platform})`, inner)}</Text>
+      {buildLines(p.version, p.build).map((line) => (
+        <Text key={line} wrap="truncate">
+          {truncate(line, inner)}
+        </Text>
+      ))}
       <Box flexDirection="column" marginTop={1}>
         <Text bold>Agents</Text>
         {p.health.length === 0 ? <Text dimColor>none registered</Text> : null}
         {p.health.map((h) => {
           const down = p.unreachable.includes(h.info.id) || !h.reachable;
           return (
-            <Text key={h.info.id} color={down ? 'yellow' : undefined} wrap="wrap">
-              {agentLine(h, down, p.now)}
-            </Text>
+            <Box key={h.info.id} flexDirection="column">
+              <Text color={down ? 'yellow' : undefined} wrap="wrap">
+                {agentLine(h, down, p.now)}
+              </Text>
+              <Text dimColor wrap="wrap">
+                {truncate(envLine(p.envNames, h.info.id), inner * 3)}
+              </Text>
+            </Box>
           );
         })}
       </Box>

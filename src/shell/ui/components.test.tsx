@@ -115,7 +115,8 @@ describe('dialogs', () => {
     const { lastFrame } = render(
       <SettingsDialog
         version="1.2.3"
-        build={{ node: 'v20.1.0', platform: 'linux/x64' }}
+        build={{ node: 'v20.1.0', platform: 'linux/x64', commit: 'abc123def456', date: '2026-11-26T09:00:00Z' }}
+        envNames={{ a1: { names: ['ANTHROPIC_API_KEY', 'HTTPS_PROXY'] }, a2: { error: 'agent a2 is unreachable' } }}
         health={[
           { info: { id: 'a1', host: 'h1:222' }, reachable: true, version: '1.2.3', lastHeartbeat: new Date(0).toISOString() },
           { info: { id: 'a2', host: 'h2:222' }, reachable: false, error: 'timeout' },
@@ -128,7 +129,10 @@ describe('dialogs', () => {
     );
     const text = lastFrame() ?? '';
     expect(text).toContain('convocate 1.2.3');
-    expect(text).toContain('node v20.1.0, linux/x64');
+    expect(text).toContain('build abc123def456 2026-11-26T09:00:00Z');
+    expect(text).toMatch(/node v20\.1\.0\s+linux\/x64/);
+    expect(text).toMatch(/environment: ANTHROPIC_API_KEY HTTPS_PROXY/);
+    expect(text).toMatch(/environment: unknown \(agent a2 is unreachable\)/);
     expect(text).toMatch(/a1\s+h1:222\s+v1\.2\.3\s+heartbeat 30s ago\s+reachable/);
     expect(text).toMatch(/a2\s+h2:222.*unreachable: timeout/);
     expect(text).toContain('u-broken');

@@ -4,9 +4,11 @@ import type { Mode } from '../app/state.js';
 
 const item = (key: string, label: string): MenuItem => ({ key, label });
 
-export function menuFor(mode: Mode): MenuItem[] {
+export function menuFor(mode: Mode, filterEditing = false): MenuItem[] {
   switch (mode.screen) {
     case 'list':
+      if (filterEditing) return [item('type', 'to narrow'), item('Enter', 'keep filter'), item('Esc', 'clear'), item('Up/Down', 'move')];
+      return MAIN_MENU;
     case 'busy':
       return MAIN_MENU;
     case 'form':

@@ -1,0 +1,83 @@
+// The cockpit's pure rules: which session needs the operator next (Tab),
+// the `/` filter line, counts by activity, and which activity changes are
+// worth a bell (each change once).
+import type { Activity, Session } from '../../protocol/session.js';
+import type { KeyPress } from './keys.js';
+import type { Transition } from './reducer.js';
+import type { AppState } from './state.js';
+import { applyView } from './view.js';
+
+/** Waiting sessions first, oldest wait first; then idle ones, longest idle first. */
+export function needingOrder(sessions: readonly Session[]): Session[] {
+  const since = (s: Session) => s.activity_since || '9999';
+  const by = (activity: Activity) =>
+    sessions.filter((s) => s.activity === activity).sort((a, b) => since(a).localeCompare(since(b)) || a.name.localeCompare(b.name));
+  return [...by('waiting'), ...by('idle')];
+}
+
+/** Tab: the next session in needing order after the highlighted one, wrapping around. */
+export function jumpToNext(state: AppState): Transition {
+  const order = needingOrder(state.visible);
+  if (order.length === 0) return { state: { ...state, message: 'no session is waiting or idle' } };
+  const at = order.findIndex((s) => s.uuid === state.selected);
+  const next = order[(at + 1) % order.length]!;
+  const selectedIndex = state.visible.findIndex((s) => s.uuid === next.uuid);
+  return { state: { ...state, selected: next.uuid, selectedIndex } };
+}
+
+/** Keys while the filter line is open: typing narrows the list at once. */
+export function filterKey(state: AppState, key: KeyPress): Transition {
+  const text = state.filter?.text ?? '';
+  switch (key.name) {
+    case 'escape':
+      return { state: applyView({ ...state, filter: undefined }) };
+    case 'return':
+      // An empty filter kept is no filter.
+      return { state: applyView({ ...state, filter: text.trim() ? { text, editing: false } : undefined }) };
+    case 'backspace':
+      return { state: applyView({ ...state, filter: { text: [...text].slice(0, -1).join(''), editing: true } }) };
+    case 'char':
+      if (key.ctrl) return { state };
+      return { state: applyView({ ...state, filter: { text: (text + key.text).slice(0, 100), editing: true } }) };
+    case 'up':
+    case 'down':
+      // Arrows still move the highlight among the matches.
+      return { state };
+    default:
+      return { state };
+  }
+}
+
+const COUNTED: Activity[] = ['waiting', 'working', 'idle'];
+
+/** `2 waiting · 5 working · 1 idle`; empty when nothing is counted. */
+export function activityCounts(sessions: readonly Session[]): string {
+  return COUNTED.map((a) => [a, sessions.filter((s) => s.activity === a).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([a, n]) => `${n} ${a}`)
+    .join(' · ');
+}
+
+function changeKey(s: Session): string {
+  return `${s.activity}|${s.activity_since}`;
+}
+
+/**
+ * Compares a fresh list with the changes already seen. A session that turned
+ * `waiting`, or went `working` → `idle`, is reported once per change; the
+ * first list only records what is there (no bell for the state at start).
+ */
+export function activityNews(seen: Record<string, string>, sessions: readonly Session[], first: boolean): { seen: Record<string, string>; news: string[] } {
+  const next: Record<string, string> = {};
+  const news: string[] = [];
+  for (const s of sessions) {
+    const key = changeKey(s);
+    next[s.uuid] = key;
+    const before = seen[s.uuid];
+    if (first || before === undefined || before === key) continue;
+    const was = before.slice(0, before.indexOf('|'));
+    if (s.activity === 'waiting') news.push(`${s.name} is waiting${s.activity_detail ? `: ${s.activity_detail}` : ''}`);
+    else if (s.activity === 'idle' && was === 'working') news.push(`${s.name} finished its turn`);
+  }
+  return { seen: next, news };
+}
