@@ -12,6 +12,7 @@ import type { SessionStore } from './sessions/store.js';
 import { assertUuid } from './sessions/validation.js';
 import type { EngineSettings, SettingsStore } from './settings.js';
 import { LiveState } from './live-state.js';
+import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, parseCapPercent, type ResourceProbe } from './admission.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -24,6 +25,8 @@ export interface EngineOptions {
   emit?: (event: StatusEvent) => void;
   /** How long a freshly started container may take to bring tmux up. */
   readyTimeoutMs?: number;
+  /** What admission control measures; the host's cgroups by default. */
+  resources?: ResourceProbe;
 }
 
 export class SessionEngine {
@@ -157,6 +160,8 @@ export class SessionEngine {
       sessions_dir: this.opts.store.dir,
       dns_server: this.settings.dnsServer,
       cgroup_parent: this.settings.cgroupParent,
+      cpu_cap_percent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
+      mem_cap_percent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
     };
   }
 
@@ -165,6 +170,8 @@ export class SessionEngine {
       image: p.image ?? this.settings.image,
       dnsServer: p.dns_server ?? this.settings.dnsServer,
       cgroupParent: p.cgroup_parent ?? this.settings.cgroupParent,
+      cpuCapPercent: p.cpu_cap_percent === undefined ? this.settings.cpuCapPercent : parseCapPercent(p.cpu_cap_percent, 'cpu_cap_percent'),
+      memCapPercent: p.mem_cap_percent === undefined ? this.settings.memCapPercent : parseCapPercent(p.mem_cap_percent, 'mem_cap_percent'),
     };
     if (!next.image.trim()) throw new ConvocateError('invalid_argument', 'image must not be empty');
     await this.opts.settingsStore.save(next);
@@ -192,6 +199,10 @@ export class SessionEngine {
 
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
   async start(meta: SessionMeta): Promise<void> {
+    await admit(this.opts.resources ?? new CgroupResourceProbe(), this.settings.cgroupParent, {
+      cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
+      memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
+    });
     await this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,

@@ -9,6 +9,9 @@ export interface EngineSettings {
   /** `--dns` for containers; empty when DNS is not configured. */
   dnsServer: string;
   cgroupParent: string;
+  /** Admission caps (SPEC §7), percent of the host's cores / RAM; default 90. */
+  cpuCapPercent?: number;
+  memCapPercent?: number;
 }
 
 export interface SettingsStore {
@@ -36,6 +39,8 @@ export class FileSettingsStore implements SettingsStore {
       image: typeof saved.image === 'string' && saved.image ? saved.image : defaults.image,
       dnsServer: typeof saved.dnsServer === 'string' ? saved.dnsServer : defaults.dnsServer,
       cgroupParent: typeof saved.cgroupParent === 'string' ? saved.cgroupParent : defaults.cgroupParent,
+      cpuCapPercent: typeof saved.cpuCapPercent === 'number' ? saved.cpuCapPercent : defaults.cpuCapPercent,
+      memCapPercent: typeof saved.memCapPercent === 'number' ? saved.memCapPercent : defaults.memCapPercent,
     };
   }
 

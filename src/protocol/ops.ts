@@ -36,6 +36,8 @@ export const paramSchemas = {
     image: z.string().optional(),
     dns_server: z.string().optional(),
     cgroup_parent: z.string().optional(),
+    cpu_cap_percent: z.number().optional(),
+    mem_cap_percent: z.number().optional(),
   }),
 } as const;
 
@@ -63,6 +65,9 @@ export interface AgentSettings {
   /** `--dns` given to containers; empty when DNS is not configured. */
   dns_server: string;
   cgroup_parent: string;
+  /** Admission caps (SPEC §7): a start that would push session containers past them is refused. */
+  cpu_cap_percent: number;
+  mem_cap_percent: number;
 }
 
 export interface OpResults {
