@@ -37,7 +37,7 @@ export async function ensureHostImage(docker: Docker, log: (line: string) => voi
     const tar = spawn('tar', ['--numeric-owner', ...EXCLUDES.map((e) => `--exclude=${e}`), '-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [repo, tag] = HOST_IMAGE.split(':');
     // `changes` is a list the Engine API takes as repeated query keys; dockerode's types omit it.
-    const opts = { repo, tag, changes: ['CMD ["/sbin/init"]', 'ENV container=docker', 'STOPSIGNAL SIGRTMIN+3'] } as { repo: string };
+    const opts = { repo, tag, changes: ['CMD ["/sbin/init"]', 'ENV container=docker'] } as { repo: string };
     const stream = await docker.importImage(tar.stdout, opts);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())));
     return HOST_IMAGE;
