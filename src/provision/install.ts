@@ -59,8 +59,11 @@ async function shipBundle(host: Host, bundle: Bundle, print: Print): Promise<voi
       throw new Error(`checksum mismatch: sent sha256 ${bundle.sha256}, the host has ${got || 'nothing'}; the copy was removed`);
     }
     print(`[${host.name}] bundle: checksum verified (sha256 ${bundle.sha256.slice(0, 12)}…); unpacking into ${dir}`);
+    // A bundle that cannot even print its version on this host is dropped before anything points at it.
     await host.run(
-      `set -e; u=${incoming}/${bundle.id}; rm -rf "$u" ${shellQuote(dir)}; mkdir "$u"; tar -xzf "$u.tar.gz" -C "$u"; echo ${bundle.sha256} > "$u/.sha256"; "$u/node" "$u/dist/bin/convocate-agent.js" version >/dev/null; mv -T "$u" ${shellQuote(dir)}; rm -f "$u.tar.gz"`,
+      `u=${incoming}/${bundle.id}; rm -rf "$u" ${shellQuote(dir)}; mkdir "$u" && tar -xzf "$u.tar.gz" -C "$u" && echo ${bundle.sha256} > "$u/.sha256" || { rm -rf "$u" "$u.tar.gz"; exit 1; }
+       out=$("$u/node" "$u/dist/bin/convocate-agent.js" version 2>&1) || { echo "the new bundle does not run here, so it was removed: $out" >&2; rm -rf "$u" "$u.tar.gz"; exit 1; }
+       mv -T "$u" ${shellQuote(dir)} && rm -f "$u.tar.gz"`,
     );
   }, 'make sure the host has disk space under /opt and runs on x86_64/glibc like this machine, then run again');
 }

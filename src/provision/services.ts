@@ -15,10 +15,12 @@ export async function ensureService(host: Host, unit: string, changed: boolean, 
     const r = await host.run(
       `e=$(systemctl is-enabled ${u} 2>/dev/null); a=$(systemctl is-active ${u} 2>/dev/null)
        case "$e" in enabled|static|generated|indirect) ;; *) case ${u} in *.slice) ;; *) systemctl enable ${u} >&2 || exit 1;; esac;; esac
+       # A unit that kept failing (e.g. a bad version just rolled back) may have hit its start limit.
+       [ "$a" = active ] || systemctl reset-failed ${u} 2>/dev/null
        if [ "$a" != active ]; then systemctl start ${u} >&2 || exit 1; echo started
        elif [ ${changed ? 1 : 0} = 1 ]; then
          # Stopping a slice would kill what runs in it: its new limits come with daemon-reload.
-         case ${u} in *.slice) echo 'limits reloaded';; *) systemctl restart ${u} >&2 || exit 1; echo restarted;; esac
+         case ${u} in *.slice) echo 'limits reloaded';; *) systemctl reset-failed ${u} 2>/dev/null; systemctl restart ${u} >&2 || exit 1; echo restarted;; esac
        else echo already; fi`,
     );
     const what = r.stdout.trim();

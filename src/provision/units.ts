@@ -71,8 +71,9 @@ export function renderAgentUnit(o: AgentUnitOptions): string {
   return [
     '[Unit]',
     'Description=convocate agent: this host\'s sessions over SSH (tcp/222)',
-    'Wants=network-online.target docker.service',
-    'After=network-online.target docker.service',
+    // The slice has no [Install] of its own: the agent brings it up at boot, before any container lands in it.
+    `Wants=network-online.target docker.service ${SLICE_UNIT}`,
+    `After=network-online.target docker.service ${SLICE_UNIT}`,
     '',
     '[Service]',
     `ExecStart=${BIN_DIR}/convocate-agent ${args.join(' ')}`,

@@ -3,7 +3,7 @@
 // imported through the Engine API, cached by a tag derived from the recipe.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -19,7 +19,7 @@ const MASKED = [
   'getty@tty1.service', 'console-getty.service', 'systemd-udevd.service', 'systemd-udev-trigger.service',
   'systemd-timesyncd.service', 'apt-daily.timer', 'apt-daily-upgrade.timer',
 ];
-const RECIPE = JSON.stringify({ PACKAGES, EXCLUDES, MASKED, v: 3 });
+const RECIPE = JSON.stringify({ PACKAGES, EXCLUDES, MASKED, v: 5 });
 export const HOST_IMAGE = `convocate-test-host:${createHash('sha256').update(RECIPE).digest('hex').slice(0, 12)}`;
 
 export async function ensureHostImage(docker: Docker, log: (line: string) => void = () => undefined): Promise<string> {
@@ -48,11 +48,13 @@ export async function ensureHostImage(docker: Docker, log: (line: string) => voi
 
 /** Mask container-hostile units; sshd takes keys only; each host mints its own sshd host keys at boot. */
 async function prepare(root: string): Promise<void> {
+  // mkdtemp made the root 0700; as `/` that would lock out every unprivileged daemon (dnsmasq, sshd's privsep).
+  await chmod(root, 0o755);
   for (const unit of MASKED) await symlink('/dev/null', join(root, 'etc/systemd/system', unit)).catch(() => undefined);
   await writeFile(join(root, 'etc/ssh/sshd_config.d/test.conf'), 'PasswordAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\n');
   await run('sh', ['-c', `rm -f ${root}/etc/ssh/ssh_host_*`], () => undefined);
   await mkdir(join(root, 'etc/systemd/system/ssh.service.d'), { recursive: true });
-  await writeFile(join(root, 'etc/systemd/system/ssh.service.d/keys.conf'), '[Service]\nExecStartPre=/usr/bin/ssh-keygen -A\n');
+  await writeFile(join(root, 'etc/systemd/system/ssh.service.d/keys.conf'), '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n');
   await writeFile(join(root, 'etc/hostname'), 'fresh-host\n');
   await mkdir(join(root, 'root/.ssh'), { recursive: true, mode: 0o700 });
 }
