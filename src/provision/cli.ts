@@ -1,6 +1,6 @@
 // The `convocate-host` commands (SPEC §7): parse, open one multiplexed
 // connection per host, build the bundle once, run, and always close.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_IMAGE } from '../protocol/version.js';
 import { initAgent, targetHost } from './agent.js';
 import { buildBundle, type Bundle } from './bundle.js';

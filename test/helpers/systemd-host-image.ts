@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile, mkdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 
 // Everything the e2e walk uses, so that no test ever needs apt at run time.
 const PACKAGES = [
