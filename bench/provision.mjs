@@ -50,7 +50,8 @@ async function timed(fn) {
 
 /** The steps init-agent takes, typed by hand: one ssh/scp per step, no multiplexing, no checks. */
 async function byHand(lab, S, B) {
-  const ssh = (h, cmd) => `ssh -F ${lab.sshConfig} ${h} ${JSON.stringify(cmd)}`;
+  const q = (text) => `'${text.replace(/'/g, `'\\''`)}'`;
+  const ssh = (h, cmd) => `ssh -F ${lab.sshConfig} ${h} ${q(cmd)}`;
   const bundle = await buildBundle();
   try {
     const dir = `/opt/convocate/${bundle.id}`;

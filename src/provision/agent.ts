@@ -7,7 +7,7 @@ import { converge } from './converge.js';
 import type { Host } from './host.js';
 import { HEALTH_KEY, pingAgent } from './health.js';
 import { ensureImage } from './image.js';
-import { install } from './install.js';
+import { installBundle, prepareHost } from './install.js';
 import { bareKey, comparePin, fingerprintOfLine, readOptionalPublicKey, readPublicKey } from './peering.js';
 import { step, StepFailure, type Print } from './report.js';
 import { daemonReload, ensureService } from './services.js';
@@ -38,15 +38,28 @@ export function targetHost(target: string): string {
   return target.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
 }
 
-export async function initAgent(agent: Host, shell: Host, bundle: Bundle, opts: AgentOptions, print: Print): Promise<string> {
+export async function initAgent(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print): Promise<string> {
   if (opts.agentId !== undefined && !AGENT_ID.test(opts.agentId)) throw new Error(`bad --agent-id ${JSON.stringify(opts.agentId)}: 8 lowercase hex characters`);
-  const shellAddr = splitAddress(opts.shellAddress, '--shell-address');
+  splitAddress(opts.shellAddress, '--shell-address');
   splitAddress(opts.address, '--address');
   await step(shell.name, 'shell ready', print, async () => {
     const r = await shell.run(`systemctl is-enabled ${STATUS_UNIT} 2>/dev/null`, { allowFail: true });
     if (r.stdout.trim() !== 'enabled') throw new Error(`${STATUS_UNIT} is not installed`);
   }, `run \`convocate-host init-shell ${shell.name}\` first`);
-  const installed = await install(agent, bundle, print);
+  await prepareHost(agent, print);
+  // The image (the long pole: transfer and `docker load`) travels while the rest is set up.
+  const image = ensureImage(agent, { tag: opts.image, build: opts.buildImage }, print);
+  image.catch(() => undefined);
+  try {
+    return await setUp(agent, shell, bundle, opts, print, image);
+  } finally {
+    await image.catch(() => undefined);
+  }
+}
+
+async function setUp(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print, image: Promise<unknown>): Promise<string> {
+  const shellAddr = splitAddress(opts.shellAddress, '--shell-address');
+  const installed = await installBundle(agent, bundle, print);
 
   // The agent's own id and keys, minted on the agent host.
   const existingId = (await agent.run(`cat ${AGENT_CONFIG_DIR}/agent-id 2>/dev/null`, { allowFail: true })).stdout.trim();
@@ -111,7 +124,7 @@ export async function initAgent(agent: Host, shell: Host, bundle: Bundle, opts: 
   ], print);
   if (units.size > 0) await daemonReload(agent, print);
   await ensureService(agent, SLICE_UNIT, units.has(`file:${UNIT_DIR}/${SLICE_UNIT}`), print);
-  await ensureImage(agent, { tag: opts.image, build: opts.buildImage }, print);
+  await image;
   const changed = installed.switched || agentKeys.size > 0 || peering.size > 0 || units.has(`file:${UNIT_DIR}/${AGENT_UNIT}`);
   await ensureService(agent, AGENT_UNIT, changed, print);
   const pong = await step(agent.name, 'ping', print, () => pingAgent(agent), `see \`journalctl -u ${AGENT_UNIT}\` on ${agent.name}`);

@@ -74,18 +74,22 @@ export function addProvisionCommands(program: Command, print: Print): void {
     .action((target: string) => withHosts(globals(), [target], print, false, ([h]) => status(h!, image(), print)));
 }
 
-async function withHosts(g: Globals, targets: string[], print: Print, needsBundle: boolean, fn: (hosts: Host[], bundle: Bundle | undefined) => Promise<void>): Promise<void> {
+/** The bundle is built while the first remote steps run; steps that need it wait for it. */
+async function withHosts(g: Globals, targets: string[], print: Print, needsBundle: boolean, fn: (hosts: Host[], bundle: Promise<Bundle> | undefined) => Promise<void>): Promise<void> {
   const hosts = targets.map((t) => openHost(t, { configFile: g.sshConfig }));
-  let bundle: Bundle | undefined;
+  let bundle: Promise<Bundle> | undefined;
+  if (needsBundle) {
+    print('[local] bundle: building');
+    bundle = buildBundle().then((b) => {
+      print(`[local] bundle: ${b.id} (${(b.bytes / 1024 ** 2).toFixed(1)} MiB, sha256 ${b.sha256})`);
+      return b;
+    });
+    bundle.catch(() => undefined);
+  }
   try {
-    if (needsBundle) {
-      print('[local] bundle: building');
-      bundle = await buildBundle();
-      print(`[local] bundle: ${bundle.id} (${(bundle.bytes / 1024 ** 2).toFixed(1)} MiB, sha256 ${bundle.sha256})`);
-    }
     await fn(hosts, bundle);
   } finally {
-    await bundle?.cleanup();
+    await bundle?.then((b) => b.cleanup(), () => undefined);
     await Promise.all(hosts.map((h) => h.close()));
   }
 }

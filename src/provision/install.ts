@@ -18,13 +18,24 @@ export interface InstallResult {
   switched: boolean;
 }
 
-export async function install(host: Host, bundle: Bundle, print: Print): Promise<InstallResult> {
+/** The bundle is a promise so that it can be built here while the host is being prepared. */
+export async function install(host: Host, bundle: Bundle | Promise<Bundle>, print: Print): Promise<InstallResult> {
+  await prepareHost(host, print);
+  return installBundle(host, bundle, print);
+}
+
+/** Packages, the session user and a running Docker daemon. */
+export async function prepareHost(host: Host, print: Print): Promise<void> {
   await converge(host, 'packages', [{ kind: 'packages', names: PACKAGES }], print,
     'the host needs Debian/Ubuntu apt sources it can reach; fix them (`apt-get update` on the host) and run again');
   await converge(host, 'user', [{ kind: 'user', ...SESSION_USER }], print);
   await dockerRunning(host, print);
-  await shipBundle(host, bundle, print);
-  return switchCurrent(host, `${PREFIX}/${bundle.id}`, print);
+}
+
+export async function installBundle(host: Host, bundle: Bundle | Promise<Bundle>, print: Print): Promise<InstallResult> {
+  const b = await bundle;
+  await shipBundle(host, b, print);
+  return switchCurrent(host, `${PREFIX}/${b.id}`, print);
 }
 
 async function dockerRunning(host: Host, print: Print): Promise<void> {

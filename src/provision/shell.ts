@@ -17,7 +17,7 @@ export interface ShellOptions {
   dnsDomain?: string;
 }
 
-export async function initShell(host: Host, bundle: Bundle, opts: ShellOptions, print: Print): Promise<void> {
+export async function initShell(host: Host, bundle: Bundle | Promise<Bundle>, opts: ShellOptions, print: Print): Promise<void> {
   const installed = await install(host, bundle, print);
   const keyPath = `${SHELL_CONFIG_DIR}/status_host_key`;
   const config = await converge(host, 'shell config', [

@@ -16,7 +16,7 @@ export interface UpdateOptions {
   buildImage: boolean;
 }
 
-export async function update(host: Host, bundle: Bundle, opts: UpdateOptions, print: Print): Promise<void> {
+export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts: UpdateOptions, print: Print): Promise<void> {
   const roles = await step(host.name, 'roles', print, async () => {
     const r = await host.run(`for u in ${AGENT_UNIT} ${STATUS_UNIT}; do printf '%s %s\\n' $u "$(systemctl is-enabled $u 2>/dev/null)"; done`);
     const enabled = new Set(r.stdout.split('\n').filter((l) => l.endsWith(' enabled')).map((l) => l.split(' ')[0]));
@@ -28,8 +28,9 @@ export async function update(host: Host, bundle: Bundle, opts: UpdateOptions, pr
   print(`[${host.name}] roles: ${[roles.agent && 'agent', roles.shell && 'shell'].filter(Boolean).join(', ')}`);
   if (roles.agent) await ensureImage(host, { tag: opts.image, build: opts.buildImage }, print);
   const result = await install(host, bundle, print);
+  const { id } = await bundle;
   if (!result.switched) {
-    print(`[${host.name}] update: already at ${bundle.id}`);
+    print(`[${host.name}] update: already at ${id}`);
     return;
   }
   if (roles.shell) await ensureService(host, STATUS_UNIT, true, print);
@@ -37,18 +38,18 @@ export async function update(host: Host, bundle: Bundle, opts: UpdateOptions, pr
   await ensureService(host, AGENT_UNIT, true, print);
   try {
     const pong = await pingAgent(host, 30);
-    print(`[${host.name}] ping: agent ${pong.agent_id} ${pong.version} answers on ${bundle.id}`);
+    print(`[${host.name}] ping: agent ${pong.agent_id} ${pong.version} answers on ${id}`);
   } catch (err) {
     const reason = (err as Error).message;
     if (!result.previous) throw new StepFailure(host.name, 'ping', reason, `see \`journalctl -u ${AGENT_UNIT}\`; there is no previous version to roll back to`);
-    print(`[${host.name}] ping: FAILED on ${bundle.id}: ${reason}`);
+    print(`[${host.name}] ping: FAILED on ${id}: ${reason}`);
     print(`[${host.name}] rollback: switching back to ${result.previous}`);
     await switchCurrent(host, result.previous, print);
     if (roles.shell) await ensureService(host, STATUS_UNIT, true, print);
     await ensureService(host, AGENT_UNIT, true, print);
     const pong = await step(host.name, 'ping after rollback', print, () => pingAgent(host, 30));
     print(`[${host.name}] rollback: agent ${pong.agent_id} answers again on ${result.previous}`);
-    throw new StepFailure(host.name, 'ping', `the updated agent (${bundle.id}) failed its health check: ${reason}; ROLLED BACK to ${result.previous}`,
-      `see \`journalctl -u ${AGENT_UNIT}\` on ${host.name} for why ${bundle.id} did not answer`);
+    throw new StepFailure(host.name, 'ping', `the updated agent (${id}) failed its health check: ${reason}; ROLLED BACK to ${result.previous}`,
+      `see \`journalctl -u ${AGENT_UNIT}\` on ${host.name} for why ${id} did not answer`);
   }
 }
