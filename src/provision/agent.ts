@@ -38,10 +38,15 @@ export function targetHost(target: string): string {
   return target.replace(/^[^@]*@/, '').replace(/:\d+$/, '');
 }
 
-export async function initAgent(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print): Promise<string> {
+/** Bad flags are refused before any host is touched. */
+export function checkAgentOptions(opts: Pick<AgentOptions, 'agentId' | 'address' | 'shellAddress'>): void {
   if (opts.agentId !== undefined && !AGENT_ID.test(opts.agentId)) throw new Error(`bad --agent-id ${JSON.stringify(opts.agentId)}: 8 lowercase hex characters`);
   splitAddress(opts.shellAddress, '--shell-address');
   splitAddress(opts.address, '--address');
+}
+
+export async function initAgent(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print): Promise<string> {
+  checkAgentOptions(opts);
   await step(shell.name, 'shell ready', print, async () => {
     const r = await shell.run(`systemctl is-enabled ${STATUS_UNIT} 2>/dev/null`, { allowFail: true });
     if (r.stdout.trim() !== 'enabled') throw new Error(`${STATUS_UNIT} is not installed`);

@@ -1,8 +1,9 @@
 // The `convocate-host` commands (SPEC §7): parse, open one multiplexed
 // connection per host, build the bundle once, run, and always close.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_IMAGE } from '../protocol/version.js';
-import { initAgent, targetHost } from './agent.js';
+import { checkAgentOptions, initAgent, targetHost } from './agent.js';
 import { buildBundle, type Bundle } from './bundle.js';
 import { openHost, type Host } from './host.js';
 import type { Print } from './report.js';
@@ -41,16 +42,19 @@ export function addProvisionCommands(program: Command, print: Print): void {
     .option('--address <host[:port]>', 'how the shell reaches this agent (default: the target\'s host)')
     .option('--shell-address <host[:port]>', 'how this agent reaches status-serve (default: the shell target\'s host)')
     .option('--build-image', 'build the session image on the host instead of shipping it')
-    .action((target: string, o: { shell: string; agentId?: string; address?: string; shellAddress?: string; buildImage?: boolean }) =>
-      withHosts(globals(), [target, o.shell], print, true, async ([a, s], b) => {
-        await initAgent(a!, s!, b!, {
-          agentId: o.agentId,
-          address: o.address ?? targetHost(target),
-          shellAddress: o.shellAddress ?? targetHost(o.shell),
-          image: image(),
-          buildImage: Boolean(o.buildImage),
-        }, print);
-      }));
+    .action((target: string, o: { shell: string; agentId?: string; address?: string; shellAddress?: string; buildImage?: boolean }) => {
+      const opts = {
+        agentId: o.agentId,
+        address: o.address ?? targetHost(target),
+        shellAddress: o.shellAddress ?? targetHost(o.shell),
+        image: image(),
+        buildImage: Boolean(o.buildImage),
+      };
+      checkAgentOptions(opts);
+      return withHosts(globals(), [target, o.shell], print, true, async ([a, s], b) => {
+        await initAgent(a!, s!, b!, opts, print);
+      });
+    });
 
   program
     .command('update <targets...>')
@@ -76,6 +80,7 @@ export function addProvisionCommands(program: Command, print: Print): void {
 
 /** The bundle is built while the first remote steps run; steps that need it wait for it. */
 async function withHosts(g: Globals, targets: string[], print: Print, needsBundle: boolean, fn: (hosts: Host[], bundle: Promise<Bundle> | undefined) => Promise<void>): Promise<void> {
+  if (g.sshConfig && !existsSync(g.sshConfig)) throw new Error(`--ssh-config ${g.sshConfig}: no such file`);
   const hosts = targets.map((t) => openHost(t, { configFile: g.sshConfig }));
   let bundle: Promise<Bundle> | undefined;
   if (needsBundle) {

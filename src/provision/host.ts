@@ -47,6 +47,8 @@ export class HostError extends Error {
 }
 
 export function openHost(target: string, ssh: SshOptions = {}): Host {
+  // ssh would read a leading "-" as an option (-oProxyCommand=…).
+  if (target.startsWith('-') || target.trim() === '') throw new HostError(target, `bad target ${JSON.stringify(target)}: want local or an ssh destination`);
   return target === 'local' ? new LocalHost() : new SshHost(target, ssh);
 }
 
@@ -68,9 +70,7 @@ export class SshHost implements Host {
   constructor(
     readonly name: string,
     private readonly ssh: SshOptions,
-  ) {
-    if (name.startsWith('-')) throw new HostError(name, `bad target ${JSON.stringify(name)}: an ssh destination may not start with "-"`);
-  }
+  ) {}
 
   sshArgs(): string[] {
     const args = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(this.controlDir, 'c')}`, '-o', 'ControlPersist=120', '-o', 'BatchMode=yes'];
