@@ -49,7 +49,7 @@ async function timed(fn) {
 }
 
 /** The steps init-agent takes, typed by hand: one ssh/scp per step, no multiplexing, no checks. */
-async function byHand(lab, S, B) {
+async function byHand(lab, S, B, id) {
   const q = (text) => `'${text.replace(/'/g, `'\\''`)}'`;
   const ssh = (h, cmd) => `ssh -F ${lab.sshConfig} ${h} ${q(cmd)}`;
   const bundle = await buildBundle();
@@ -58,19 +58,19 @@ async function byHand(lab, S, B) {
     await sh(`scp -q -F ${lab.sshConfig} ${bundle.path} ${B.name}:/tmp/bundle.tar.gz`);
     await sh(ssh(B.name, `mkdir -p ${dir} && tar -xzf /tmp/bundle.tar.gz -C ${dir} && ln -sfn ${dir} /opt/convocate/current && rm /tmp/bundle.tar.gz`));
     await sh(ssh(B.name, 'printf "#!/bin/sh\\nexec /opt/convocate/current/node /opt/convocate/current/dist/bin/convocate-agent.js \\"\\$@\\"\\n" > /usr/local/bin/convocate-agent && chmod 755 /usr/local/bin/convocate-agent'));
-    await sh(ssh(B.name, 'id convocate || useradd -u 1337 -M -d /home/convocate convocate; mkdir -p /etc/convocate-agent; cd /etc/convocate-agent; echo b0b0b0b0 > agent-id; ssh-keygen -q -t ed25519 -N "" -f host_key; ssh-keygen -q -t ed25519 -N "" -f agent_to_shell_ed25519_key'));
-    await sh(ssh(S.name, 'd=/etc/convocate/agent-keys/b0b0b0b0; mkdir -p $d; ssh-keygen -q -t ed25519 -N "" -f $d/shell_to_agent_ed25519_key'));
-    const shellPub = await sh(ssh(S.name, 'cat /etc/convocate/agent-keys/b0b0b0b0/shell_to_agent_ed25519_key.pub'));
+    await sh(ssh(B.name, `id convocate || useradd -u 1337 -M -d /home/convocate convocate; mkdir -p /etc/convocate-agent; cd /etc/convocate-agent; echo ${id} > agent-id; ssh-keygen -q -t ed25519 -N "" -f host_key; ssh-keygen -q -t ed25519 -N "" -f agent_to_shell_ed25519_key`));
+    await sh(ssh(S.name, `d=/etc/convocate/agent-keys/${id}; mkdir -p $d; ssh-keygen -q -t ed25519 -N "" -f $d/shell_to_agent_ed25519_key`));
+    const shellPub = await sh(ssh(S.name, `cat /etc/convocate/agent-keys/${id}/shell_to_agent_ed25519_key.pub`));
     const statusPub = await sh(ssh(S.name, 'cat /etc/convocate/status_host_key.pub'));
     await sh(ssh(B.name, 'cat >> /etc/convocate-agent/authorized_keys'), shellPub);
     await sh(ssh(B.name, 'cat > /etc/convocate-agent/shell_host_key.pub'), statusPub);
     await sh(ssh(B.name, `echo ${S.ip} > /etc/convocate-agent/shell-host`));
     const hostPub = await sh(ssh(B.name, 'cat /etc/convocate-agent/host_key.pub'));
     const statusKey = await sh(ssh(B.name, 'cat /etc/convocate-agent/agent_to_shell_ed25519_key.pub'));
-    await sh(ssh(S.name, 'cat > /etc/convocate/agent-keys/b0b0b0b0/host_key.pub'), hostPub);
-    await sh(ssh(S.name, 'cat > /etc/convocate/agent-keys/b0b0b0b0/agent_to_shell_ed25519_key.pub'), statusKey);
+    await sh(ssh(S.name, `cat > /etc/convocate/agent-keys/${id}/host_key.pub`), hostPub);
+    await sh(ssh(S.name, `cat > /etc/convocate/agent-keys/${id}/agent_to_shell_ed25519_key.pub`), statusKey);
     await sh(ssh(S.name, 'cat >> /etc/convocate/status_authorized_keys'), statusKey);
-    await sh(ssh(S.name, `echo ${B.ip} > /etc/convocate/agent-keys/b0b0b0b0/agent-host`));
+    await sh(ssh(S.name, `echo ${B.ip} > /etc/convocate/agent-keys/${id}/agent-host`));
     await sh(`docker save ${image} | ${ssh(B.name, 'docker load -q')}`);
     await sh(ssh(B.name, 'printf "[Slice]\\nCPUQuota=180%%\\nMemoryMax=90%%\\n" > /etc/systemd/system/convocate-sessions.slice'));
     await sh(ssh(B.name, 'printf "[Unit]\\nWants=convocate-sessions.slice docker.service\\n[Service]\\nExecStart=/usr/local/bin/convocate-agent serve --cgroup-parent /convocate.slice/convocate-sessions.slice\\nRestart=on-failure\\n[Install]\\nWantedBy=multi-user.target\\n" > /etc/systemd/system/convocate-agent.service'));
@@ -82,19 +82,24 @@ async function byHand(lab, S, B) {
   }
 }
 
-const lab = await startLab(['shell', 'agent', 'byhand']);
+// Four fresh hosts, taken in the order tool, hand, hand, tool, so that a machine
+// getting busier during the run weighs on both sides alike.
+const lab = await startLab(['shell', 'agent1', 'hand1', 'hand2', 'agent2']);
 try {
-  const [S, A, B] = lab.hosts;
-  process.stderr.write('booted 3 fresh hosts; init-shell on the shell host\n');
+  const [S, A1, B1, B2, A2] = lab.hosts;
+  process.stderr.write('booted 5 fresh hosts; init-shell on the shell host\n');
   await convocateHost(lab, ['init-shell', S.name]);
-  const init = await timed(() => convocateHost(lab, ['init-agent', A.name, '--shell', S.name, '--address', A.ip, '--shell-address', S.ip]));
-  const again = await timed(() => convocateHost(lab, ['init-agent', A.name, '--shell', S.name, '--address', A.ip, '--shell-address', S.ip]));
-  const manual = await timed(() => byHand(lab, S, B));
+  const initAgent = (A) => timed(() => convocateHost(lab, ['init-agent', A.name, '--shell', S.name, '--address', A.ip, '--shell-address', S.ip]));
+  const tool = [await initAgent(A1)];
+  const hand = [await timed(() => byHand(lab, S, B1, 'b0b0b0b1')), await timed(() => byHand(lab, S, B2, 'b0b0b0b2'))];
+  tool.push(await initAgent(A2));
+  const again = await initAgent(A2);
   const size = (await sh(`docker image inspect -f '{{.Size}}' ${image}`)).trim();
+  const both = (xs) => xs.map(seconds).join(' / ');
   console.log(`\nprovisioning (image ${image}, ${(Number(size) / 1024 ** 2).toFixed(0)} MiB; fresh hosts are systemd containers on this machine)`);
   console.log('| what | convocate-host | by hand (ssh/scp/docker load) |');
   console.log('|---|---|---|');
-  console.log(`| init-agent of a fresh host, bundle and image shipped | ${seconds(init)} | ${seconds(manual)} |`);
+  console.log(`| init-agent of a fresh host, bundle and image shipped (two runs each) | ${both(tool)} | ${both(hand)} |`);
   console.log(`| the same again (nothing to do) | ${seconds(again)} | n/a |`);
 } finally {
   await lab.cleanup();
