@@ -116,7 +116,8 @@ async function setUp(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>,
     const [cores = '', mem = '', driver = ''] = r.stdout.trim().split('\n');
     return { limits: sliceLimits(Number(cores), Number(mem)), cgroupParent: cgroupParentFor(driver.trim()), cores, driver };
   });
-  print(`[${agent.name}] host resources: ${facts.cores} cores, ${facts.limits.memoryMaxBytes} bytes cap, Docker cgroup driver ${facts.driver}: --cgroup-parent ${facts.cgroupParent}`);
+  const capGiB = (facts.limits.memoryMaxBytes / 1024 ** 3).toFixed(1);
+  print(`[${agent.name}] host resources: ${facts.cores} cores, slice caps CPUQuota=${facts.limits.cpuQuotaPercent}% MemoryMax=${capGiB} GiB; Docker cgroup driver ${facts.driver}: --cgroup-parent ${facts.cgroupParent}`);
   const peering = await converge(agent, 'peering', [
     { kind: 'line', path: `${AGENT_CONFIG_DIR}/authorized_keys`, line: `${bareKey(shellKey)} convocate-shell-${agentId}`, mode: 0o600 },
     { kind: 'line', path: `${AGENT_CONFIG_DIR}/authorized_keys`, line: `${bareKey(healthKey)} convocate-health`, mode: 0o600 },

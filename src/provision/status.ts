@@ -1,6 +1,6 @@
 // `status`: what is installed on a host, in one probe: bundle versions, units,
 // slice limits, peering on either side, and the session image.
-import type { Host } from './host.js';
+import { shellQuote, type Host } from './host.js';
 import { step, type Print } from './report.js';
 import { AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT } from './units.js';
 
@@ -16,7 +16,7 @@ export async function status(host: Host, image: string, print: Print): Promise<v
        echo "slice limits: $(systemctl show ${SLICE_UNIT} -p CPUQuotaPerSecUSec -p MemoryMax 2>/dev/null | tr '\\n' ' ')"
        [ -f ${AGENT_CONFIG_DIR}/agent-id ] && echo "agent id: $(cat ${AGENT_CONFIG_DIR}/agent-id), reports to $(cat ${AGENT_CONFIG_DIR}/shell-host 2>/dev/null || echo nothing), $(grep -c . ${AGENT_CONFIG_DIR}/authorized_keys 2>/dev/null || echo 0) authorized keys"
        for d in ${SHELL_CONFIG_DIR}/agent-keys/*/; do [ -d "$d" ] && echo "registered agent: $(basename "$d") at $(cat "$d/agent-host" 2>/dev/null)"; done
-       echo "session image ${image}: $(docker image inspect --format '{{.Id}}' '${image.replace(/'/g, '')}' 2>/dev/null | cut -c1-19 || echo absent)"
+       i=$(docker image inspect --format '{{.Id}}' ${shellQuote(image)} 2>/dev/null | cut -c1-19); echo "session image ${image}: \${i:-absent}"
        true`,
     ),
   );

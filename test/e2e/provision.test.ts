@@ -163,11 +163,13 @@ describe('convocate-host on fresh hosts', () => {
     expect(Number(limit.stdout)).toBe(limits.memoryMaxBytes);
   });
 
-  it('8. update while x runs: x keeps running and stays attachable; a failing agent is rolled back', async () => {
+  it('8. update of A and S while x runs: x keeps running and stays attachable; a failing agent is rolled back', async () => {
     const before = (await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim();
     newer = await packageCopy('newer', (dir) => writeFile(join(dir, 'dist', 'RELEASE'), 'newer\n'));
-    const r = await host(['update', A.name], newer);
+    const r = await host(['update', A.name, S.name], newer);
     expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('[shell] convocate-status.service: restarted');
+    expect((await onShell('readlink /opt/convocate/current')).stdout.trim()).toBe((await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim());
     const after = (await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim();
     expect(after).not.toBe(before);
     expect(r.out).toContain(`[agent] ping: agent ${AGENT_ID} `);
@@ -253,6 +255,7 @@ describe('convocate-host on fresh hosts', () => {
     expect(r.out).toContain('[agent] unit convocate-agent.service: enabled active');
     expect(r.out).toMatch(/\[agent\] slice limits: CPUQuotaPerSecUSec=\S+ MemoryMax=\d+/);
     expect(r.out).toContain(`[agent] agent id: ${AGENT_ID}, reports to ${S.ip}`);
+    expect(r.out).toMatch(new RegExp(`\\[agent\\] session image ${sessionImage()}: sha256:[0-9a-f]{12}`));
     const s = await host(['status', S.name]);
     expect(s.out).toContain(`[shell] registered agent: ${AGENT_ID} at ${A.ip}`);
   });
