@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { admissionRefusal, bytes, CgroupResourceProbe, NEW_SESSION_MEM_BYTES, parseCapPercent, parseMeminfo } from './admission.js';
+import { admissionRefusal, admit, bytes, CgroupResourceProbe, NEW_SESSION_MEM_BYTES, parseCapPercent, parseMeminfo } from './admission.js';
 
 const GiB = 1024 ** 3;
 const caps = { cpuPercent: 90, memPercent: 90 };
@@ -32,6 +32,24 @@ describe('admissionRefusal', () => {
   it('honours a fractional cap', () => {
     const msg = admissionRefusal({ cpuCores: 2, memTotalBytes: 24 * GiB, cpuInUse: 0, memInUse: 0 }, { cpuPercent: 90, memPercent: 0.1 });
     expect(msg).toContain('cap 0.1 % (24.6 MiB)');
+  });
+});
+
+describe('admit', () => {
+  it('passes a start that fits and refuses one that does not with an error the client can branch on', async () => {
+    const asked: string[] = [];
+    const probe = {
+      usage: async (parent: string) => {
+        asked.push(parent);
+        return { cpuCores: 2, memTotalBytes: 4 * GiB, cpuInUse: 0.1, memInUse: GiB };
+      },
+    };
+    await expect(admit(probe, '/convocate.slice/convocate-sessions.slice', caps)).resolves.toBeUndefined();
+    await expect(admit(probe, 'x.slice', { cpuPercent: 90, memPercent: 20 })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/^refusing to start: memory: 1\.0 GiB of 4\.0 GiB in use, cap 20 %/),
+    });
+    expect(asked).toEqual(['/convocate.slice/convocate-sessions.slice', 'x.slice']);
   });
 });
 
