@@ -13,6 +13,7 @@ import { step, StepFailure, type Print } from './report.js';
 import { daemonReload, ensureService } from './services.js';
 import {
   AGENT_CONFIG_DIR, AGENT_UNIT, cgroupParentFor, renderAgentUnit, renderSlice, SHELL_CONFIG_DIR, SLICE_UNIT, sliceLimits, STATUS_UNIT, UNIT_DIR,
+  type SliceLimits,
 } from './units.js';
 
 export interface AgentOptions {
@@ -31,6 +32,23 @@ export function splitAddress(text: string, flag: string): { host: string; port?:
   const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
   if (!m?.[1] || (m[2] && (Number(m[2]) < 1 || Number(m[2]) > 65535))) throw new Error(`bad ${flag} ${JSON.stringify(text)}: want HOST or HOST:PORT`);
   return { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : undefined };
+}
+
+export interface HostResources {
+  limits: SliceLimits;
+  cgroupParent: string;
+}
+
+/** Cores, RAM and Docker's cgroup driver: what the slice and `--cgroup-parent` are made from. */
+export async function hostResources(agent: Host, print: Print): Promise<HostResources> {
+  const facts = await step(agent.name, 'host resources', print, async () => {
+    const r = await agent.run(`nproc; awk '/^MemTotal:/{print $2 * 1024}' /proc/meminfo; docker info --format '{{.CgroupDriver}}'`);
+    const [cores = '', mem = '', driver = ''] = r.stdout.trim().split('\n');
+    return { limits: sliceLimits(Number(cores), Number(mem)), cgroupParent: cgroupParentFor(driver.trim()), cores, driver };
+  });
+  const capGiB = (facts.limits.memoryMaxBytes / 1024 ** 3).toFixed(1);
+  print(`[${agent.name}] host resources: ${facts.cores} cores, slice caps CPUQuota=${facts.limits.cpuQuotaPercent}% MemoryMax=${capGiB} GiB; Docker cgroup driver ${facts.driver}: --cgroup-parent ${facts.cgroupParent}`);
+  return facts;
 }
 
 /** The host part of an ssh destination (`user@host:port` or an alias). */
@@ -111,13 +129,7 @@ async function setUp(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>,
   // status-serve binds status keys to agents when it loads the registry: a new agent needs a reload.
   if (registered.size > 0) await ensureService(shell, STATUS_UNIT, true, print);
 
-  const facts = await step(agent.name, 'host resources', print, async () => {
-    const r = await agent.run(`nproc; awk '/^MemTotal:/{print $2 * 1024}' /proc/meminfo; docker info --format '{{.CgroupDriver}}'`);
-    const [cores = '', mem = '', driver = ''] = r.stdout.trim().split('\n');
-    return { limits: sliceLimits(Number(cores), Number(mem)), cgroupParent: cgroupParentFor(driver.trim()), cores, driver };
-  });
-  const capGiB = (facts.limits.memoryMaxBytes / 1024 ** 3).toFixed(1);
-  print(`[${agent.name}] host resources: ${facts.cores} cores, slice caps CPUQuota=${facts.limits.cpuQuotaPercent}% MemoryMax=${capGiB} GiB; Docker cgroup driver ${facts.driver}: --cgroup-parent ${facts.cgroupParent}`);
+  const facts = await hostResources(agent, print);
   const peering = await converge(agent, 'peering', [
     { kind: 'line', path: `${AGENT_CONFIG_DIR}/authorized_keys`, line: `${bareKey(shellKey)} convocate-shell-${agentId}`, mode: 0o600 },
     { kind: 'line', path: `${AGENT_CONFIG_DIR}/authorized_keys`, line: `${bareKey(healthKey)} convocate-health`, mode: 0o600 },

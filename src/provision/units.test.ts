@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cgroupParentFor, renderAgentUnit, renderSlice, renderStatusUnit, renderWrapper, sliceLimits } from './units.js';
+import { cgroupParentFor, parseAgentUnit, parseStatusUnit, renderAgentUnit, renderSlice, renderStatusUnit, renderWrapper, sliceLimits } from './units.js';
 
 const GiB = 1024 ** 3;
 
@@ -52,5 +52,20 @@ describe('units', () => {
 
   it('points every wrapper at the current bundle and its own Node', () => {
     expect(renderWrapper('convocate-agent')).toMatch(/\nexec \/opt\/convocate\/current\/node \/opt\/convocate\/current\/dist\/bin\/convocate-agent\.js "\$@"\n$/);
+  });
+});
+
+describe('reading installed units back (what update re-renders them from)', () => {
+  it('round-trips the options of both units', () => {
+    for (const o of [{ cgroupParent: 'convocate-sessions.slice', image: 'convocate-session:1.0.0' }, { cgroupParent: '/a/b', image: 'i:2', shellPort: 2223 }]) {
+      expect(parseAgentUnit(renderAgentUnit(o))).toEqual(o);
+    }
+    for (const o of [{ listen: '0.0.0.0:223' }, { listen: '10.0.0.1:2223', dnsDomain: 'lab' }]) expect(parseStatusUnit(renderStatusUnit(o))).toEqual(o);
+  });
+
+  it('does not claim a unit it did not write', () => {
+    expect(parseAgentUnit('[Service]\nExecStart=/usr/bin/something --flag x\n')).toBeUndefined();
+    expect(parseAgentUnit('')).toBeUndefined();
+    expect(parseStatusUnit('[Unit]\n')).toBeUndefined();
   });
 });

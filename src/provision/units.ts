@@ -118,6 +118,37 @@ export function renderStatusUnit(o: StatusUnitOptions): string {
   ].join('\n');
 }
 
+/** The `--flag value` pairs of a unit's ExecStart line; what update re-renders units from. */
+export function execStartFlags(unitText: string): Map<string, string> | undefined {
+  const line = /^ExecStart=(.*)$/m.exec(unitText)?.[1];
+  if (!line) return undefined;
+  const words = line.trim().split(/\s+/);
+  const flags = new Map<string, string>();
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('--') && i + 1 < words.length) flags.set(w.slice(2), words[++i]!);
+  }
+  return flags;
+}
+
+/** The options an installed agent unit was rendered with, or undefined when it is not ours. */
+export function parseAgentUnit(unitText: string): AgentUnitOptions | undefined {
+  const f = execStartFlags(unitText);
+  const cgroupParent = f?.get('cgroup-parent');
+  const image = f?.get('image');
+  if (!f || !cgroupParent || !image) return undefined;
+  const port = f.get('shell-port');
+  return { cgroupParent, image, ...(port ? { shellPort: Number(port) } : {}) };
+}
+
+export function parseStatusUnit(unitText: string): StatusUnitOptions | undefined {
+  const f = execStartFlags(unitText);
+  const listen = f?.get('listen');
+  if (!f || !listen) return undefined;
+  const dnsDomain = f.get('dns-domain');
+  return { listen, ...(dnsDomain ? { dnsDomain } : {}) };
+}
+
 export function renderDnsmasqDropin(): string {
   return `# installed by convocate-host: session DNS names kept by convocate status-serve\naddn-hosts=${SHELL_STATE_DIR}/dnsmasq-hosts\n`;
 }

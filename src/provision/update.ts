@@ -8,8 +8,13 @@ import { pingAgent } from './health.js';
 import { ensureImage } from './image.js';
 import { install, switchCurrent } from './install.js';
 import { step, StepFailure, type Print } from './report.js';
-import { ensureService } from './services.js';
-import { AGENT_UNIT, STATUS_UNIT } from './units.js';
+import { hostResources } from './agent.js';
+import { converge } from './converge.js';
+import type { Resource } from './resources.js';
+import { daemonReload, ensureService } from './services.js';
+import {
+  AGENT_UNIT, parseAgentUnit, parseStatusUnit, renderAgentUnit, renderSlice, renderStatusUnit, SLICE_UNIT, STATUS_UNIT, UNIT_DIR,
+} from './units.js';
 
 export interface UpdateOptions {
   image: string;
@@ -29,7 +34,8 @@ export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts:
   if (roles.agent) await ensureImage(host, { tag: opts.image, build: opts.buildImage }, print);
   const result = await install(host, bundle, print);
   const { id } = await bundle;
-  if (!result.switched) {
+  const units = await rerenderUnits(host, roles, opts.image, print);
+  if (!result.switched && !units.changed) {
     print(`[${host.name}] update: already at ${id}`);
     return;
   }
@@ -41,15 +47,55 @@ export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts:
     print(`[${host.name}] ping: agent ${pong.agent_id} ${pong.version} answers on ${id}`);
   } catch (err) {
     const reason = (err as Error).message;
-    if (!result.previous) throw new StepFailure(host.name, 'ping', reason, `see \`journalctl -u ${AGENT_UNIT}\`; there is no previous version to roll back to`);
+    const bundleBack = result.switched ? result.previous : undefined;
+    if (!bundleBack && !units.changed) {
+      throw new StepFailure(host.name, 'ping', reason, `see \`journalctl -u ${AGENT_UNIT}\`; there is no previous version to roll back to`);
+    }
+    const to = bundleBack ?? `${id} with its previous units`;
     print(`[${host.name}] ping: FAILED on ${id}: ${reason}`);
-    print(`[${host.name}] rollback: switching back to ${result.previous}`);
-    await switchCurrent(host, result.previous, print);
+    print(`[${host.name}] rollback: switching back to ${to}`);
+    if (bundleBack) await switchCurrent(host, bundleBack, print);
+    if (units.changed && (await converge(host, 'units', units.before, print)).size > 0) await daemonReload(host, print);
     if (roles.shell) await ensureService(host, STATUS_UNIT, true, print);
     await ensureService(host, AGENT_UNIT, true, print);
     const pong = await step(host.name, 'ping after rollback', print, () => pingAgent(host, 30));
-    print(`[${host.name}] rollback: agent ${pong.agent_id} answers again on ${result.previous}`);
-    throw new StepFailure(host.name, 'ping', `the updated agent (${id}) failed its health check: ${reason}; ROLLED BACK to ${result.previous}`,
+    print(`[${host.name}] rollback: agent ${pong.agent_id} answers again on ${to}`);
+    throw new StepFailure(host.name, 'ping', `the updated agent (${id}) failed its health check: ${reason}; ROLLED BACK to ${to}`,
       `see \`journalctl -u ${AGENT_UNIT}\` on ${host.name} for why ${id} did not answer`);
   }
+}
+
+/**
+ * The units as this version renders them, from the options the installed ones
+ * carry (a newer release may change a unit; the image tag follows the version).
+ * Returns what they were, for a rollback.
+ */
+async function rerenderUnits(host: Host, roles: { agent: boolean; shell: boolean }, image: string, print: Print): Promise<{ changed: boolean; before: Resource[] }> {
+  const read = async (unit: string) => (await host.run(`cat ${UNIT_DIR}/${unit}`)).stdout;
+  const wanted: Resource[] = [];
+  const before: Resource[] = [];
+  const notOurs = (unit: string) =>
+    new StepFailure(host.name, 'units', `${UNIT_DIR}/${unit} was not written by convocate-host`, 'run init-agent or init-shell on this host again, which rewrites it');
+  if (roles.agent) {
+    const [agentText, sliceText] = [await read(AGENT_UNIT), await read(SLICE_UNIT).catch(() => '')];
+    const installed = parseAgentUnit(agentText);
+    if (!installed) throw notOurs(AGENT_UNIT);
+    const facts = await hostResources(host, print);
+    wanted.push(
+      { kind: 'file', path: `${UNIT_DIR}/${SLICE_UNIT}`, content: renderSlice(facts.limits), mode: 0o644 },
+      { kind: 'file', path: `${UNIT_DIR}/${AGENT_UNIT}`, content: renderAgentUnit({ ...installed, cgroupParent: facts.cgroupParent, image }), mode: 0o644 },
+    );
+    if (sliceText) before.push({ kind: 'file', path: `${UNIT_DIR}/${SLICE_UNIT}`, content: sliceText, mode: 0o644 });
+    before.push({ kind: 'file', path: `${UNIT_DIR}/${AGENT_UNIT}`, content: agentText, mode: 0o644 });
+  }
+  if (roles.shell) {
+    const statusText = await read(STATUS_UNIT);
+    const installed = parseStatusUnit(statusText);
+    if (!installed) throw notOurs(STATUS_UNIT);
+    wanted.push({ kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: renderStatusUnit(installed), mode: 0o644 });
+    before.push({ kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: statusText, mode: 0o644 });
+  }
+  const changed = await converge(host, 'units', wanted, print);
+  if (changed.size > 0) await daemonReload(host, print);
+  return { changed: changed.size > 0, before };
 }

@@ -166,8 +166,14 @@ describe('convocate-host on fresh hosts', () => {
   it('8. update of A and S while x runs: x keeps running and stays attachable; a failing agent is rolled back', async () => {
     const before = (await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim();
     newer = await packageCopy('newer', (dir) => writeFile(join(dir, 'dist', 'RELEASE'), 'newer\n'));
+    // As if A's unit came from an older release: update renders it as this version does.
+    const unit = '/etc/systemd/system/convocate-agent.service';
+    await lab.ssh(A.name, `sed -i '/^Wants=/s/ convocate-sessions.slice//' ${unit} && systemctl daemon-reload`);
     const r = await host(['update', A.name, S.name], newer);
     expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`[agent] units: updating ${unit}`);
+    expect(r.out).toContain('[shell] units: already up to date: /etc/systemd/system/convocate-status.service');
+    expect((await lab.ssh(A.name, `grep ^Wants= ${unit}`)).stdout).toBe('Wants=network-online.target docker.service convocate-sessions.slice\n');
     expect(r.out).toContain('[shell] convocate-status.service: restarted');
     expect((await onShell('readlink /opt/convocate/current')).stdout.trim()).toBe((await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim());
     const after = (await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim();
