@@ -22,6 +22,7 @@ import { seedClaudeHome } from './sessions/seed-home.js';
 import { ResourceSampler } from './resources.js';
 import { PaneCapture } from './pane-capture.js';
 import { peekPane } from './peek.js';
+import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, parseCapPercent, type ResourceProbe } from './admission.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -36,6 +37,8 @@ export interface EngineOptions {
   readyTimeoutMs?: number;
   /** Session environment passed to every container; without it the env ops are unavailable. */
   sessionEnv?: SessionEnvStore;
+  /** What admission control measures; the host's cgroups by default. */
+  resources?: ResourceProbe;
 }
 
 export class SessionEngine {
@@ -240,6 +243,8 @@ export class SessionEngine {
       dns_server: this.settings.dnsServer,
       cgroup_parent: this.settings.cgroupParent,
       network: this.settings.network ?? '',
+      cpu_cap_percent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
+      mem_cap_percent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
     };
   }
 
@@ -249,6 +254,8 @@ export class SessionEngine {
       dnsServer: p.dns_server ?? this.settings.dnsServer,
       cgroupParent: p.cgroup_parent ?? this.settings.cgroupParent,
       network: p.network ?? this.settings.network,
+      cpuCapPercent: p.cpu_cap_percent === undefined ? this.settings.cpuCapPercent : parseCapPercent(p.cpu_cap_percent, 'cpu_cap_percent'),
+      memCapPercent: p.mem_cap_percent === undefined ? this.settings.memCapPercent : parseCapPercent(p.mem_cap_percent, 'mem_cap_percent'),
     };
     if (!next.image.trim()) throw new ConvocateError('invalid_argument', 'image must not be empty');
     await this.opts.settingsStore.save(next);
@@ -281,6 +288,10 @@ export class SessionEngine {
     // A key set after the session was made gets approved too.
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
+    await admit(this.opts.resources ?? new CgroupResourceProbe(), this.settings.cgroupParent, {
+      cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
+      memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
+    });
     await this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,

@@ -11,6 +11,9 @@ export interface EngineSettings {
   cgroupParent: string;
   /** Docker network for session containers; empty for Docker's default bridge. */
   network?: string;
+  /** Admission caps (SPEC §7), percent of the host's cores / RAM; default 90. */
+  cpuCapPercent?: number;
+  memCapPercent?: number;
 }
 
 export interface SettingsStore {
@@ -39,6 +42,8 @@ export class FileSettingsStore implements SettingsStore {
       dnsServer: typeof saved.dnsServer === 'string' ? saved.dnsServer : defaults.dnsServer,
       cgroupParent: typeof saved.cgroupParent === 'string' ? saved.cgroupParent : defaults.cgroupParent,
       network: typeof saved.network === 'string' ? saved.network : defaults.network,
+      cpuCapPercent: typeof saved.cpuCapPercent === 'number' ? saved.cpuCapPercent : defaults.cpuCapPercent,
+      memCapPercent: typeof saved.memCapPercent === 'number' ? saved.memCapPercent : defaults.memCapPercent,
     };
   }
 

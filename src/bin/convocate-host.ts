@@ -2,15 +2,17 @@
 // `convocate-host`: provisioning from the operator's machine (SPEC §7).
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../protocol/version.js';
+import { addProvisionCommands } from '../provision/cli.js';
 
 const program = new Command('convocate-host')
-  .description('convocate provisioning: install, init-shell, init-agent, update (SPEC §7)')
+  .description('convocate provisioning: install, init-shell, init-agent, update, status (SPEC §7)')
   .version(VERSION, '-v, --version')
   .exitOverride();
 
 program.command('version').description('print the version').action(() => {
   process.stdout.write(`convocate-host ${VERSION}\n`);
 });
+addProvisionCommands(program, (line) => process.stdout.write(`${line}\n`));
 program.command('help').description('show this help').action(() => {
   process.stdout.write(program.helpInformation());
 });

@@ -39,6 +39,8 @@ export const paramSchemas = {
     dns_server: z.string().optional(),
     cgroup_parent: z.string().optional(),
     network: z.string().optional(),
+    cpu_cap_percent: z.number().optional(),
+    mem_cap_percent: z.number().optional(),
   }),
   'env-list': z.null().optional(),
   /** Checked by the agent (name [A-Z_][A-Z0-9_]*, value ≤ 8 KiB, no NUL or line break); never echoed back. */
@@ -72,6 +74,9 @@ export interface AgentSettings {
   /** `--dns` given to containers; empty when DNS is not configured. */
   dns_server: string;
   cgroup_parent: string;
+  /** Admission caps (SPEC §7): a start that would push session containers past them is refused. */
+  cpu_cap_percent: number;
+  mem_cap_percent: number;
   /** Docker network session containers join; empty for Docker's default bridge. */
   network?: string;
 }

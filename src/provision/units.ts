@@ -1,0 +1,154 @@
+// What `convocate-host` installs as text: systemd units, the sessions slice and
+// its arithmetic, the dnsmasq drop-in and the PATH wrappers. Pure functions.
+
+export const PREFIX = '/opt/convocate';
+export const CURRENT = `${PREFIX}/current`;
+export const BIN_DIR = '/usr/local/bin';
+export const COMMANDS = ['convocate', 'convocate-agent', 'convocate-host'] as const;
+export const UNIT_DIR = '/etc/systemd/system';
+export const AGENT_UNIT = 'convocate-agent.service';
+export const STATUS_UNIT = 'convocate-status.service';
+export const SLICE_UNIT = 'convocate-sessions.slice';
+export const DNSMASQ_DROPIN = '/etc/dnsmasq.d/convocate.conf';
+export const AGENT_CONFIG_DIR = '/etc/convocate-agent';
+export const SHELL_CONFIG_DIR = '/etc/convocate';
+export const SHELL_STATE_DIR = '/var/lib/convocate';
+export const CAP_PERCENT = 90;
+
+/** A command on PATH that always runs the `current` version with its own Node. */
+export function renderWrapper(command: (typeof COMMANDS)[number]): string {
+  return `#!/bin/sh\n# installed by convocate-host: runs the current convocate with its bundled Node\nexec ${CURRENT}/node ${CURRENT}/dist/bin/${command}.js "$@"\n`;
+}
+
+export interface SliceLimits {
+  /** systemd CPUQuota, percent of one CPU (200 % = two cores). */
+  cpuQuotaPercent: number;
+  memoryMaxBytes: number;
+}
+
+/** CPUQuota = cap × cores, MemoryMax = cap × RAM (rounded down to a page). */
+export function sliceLimits(cores: number, memTotalBytes: number, capPercent = CAP_PERCENT): SliceLimits {
+  if (!Number.isInteger(cores) || cores < 1) throw new Error(`bad core count ${cores}`);
+  if (!Number.isFinite(memTotalBytes) || memTotalBytes < 64 * 1024 * 1024) throw new Error(`bad memory size ${memTotalBytes}`);
+  const page = 4096;
+  return {
+    cpuQuotaPercent: Math.floor(capPercent * cores),
+    memoryMaxBytes: Math.floor((memTotalBytes * capPercent) / 100 / page) * page,
+  };
+}
+
+export function renderSlice(limits: SliceLimits): string {
+  return [
+    '[Unit]',
+    'Description=convocate session containers (capped so the host stays usable)',
+    'Before=slices.target',
+    '',
+    '[Slice]',
+    'CPUAccounting=yes',
+    `CPUQuota=${limits.cpuQuotaPercent}%`,
+    'MemoryAccounting=yes',
+    `MemoryMax=${limits.memoryMaxBytes}`,
+    '',
+  ].join('\n');
+}
+
+/** Docker's `--cgroup-parent` for the slice: a path with the cgroupfs driver, the slice name with the systemd driver. */
+export function cgroupParentFor(driver: string): string {
+  if (driver === 'systemd') return SLICE_UNIT;
+  if (driver === 'cgroupfs') return `/convocate.slice/${SLICE_UNIT}`;
+  throw new Error(`unknown Docker cgroup driver ${JSON.stringify(driver)}`);
+}
+
+export interface AgentUnitOptions {
+  cgroupParent: string;
+  image: string;
+  shellPort?: number;
+}
+
+export function renderAgentUnit(o: AgentUnitOptions): string {
+  const args = ['serve', '--listen', '0.0.0.0:222', '--config-dir', AGENT_CONFIG_DIR, '--cgroup-parent', o.cgroupParent, '--image', o.image];
+  if (o.shellPort !== undefined) args.push('--shell-port', String(o.shellPort));
+  return [
+    '[Unit]',
+    'Description=convocate agent: this host\'s sessions over SSH (tcp/222)',
+    // The slice has no [Install] of its own: the agent brings it up at boot, before any container lands in it.
+    `Wants=network-online.target docker.service ${SLICE_UNIT}`,
+    `After=network-online.target docker.service ${SLICE_UNIT}`,
+    '',
+    '[Service]',
+    `ExecStart=${BIN_DIR}/convocate-agent ${args.join(' ')}`,
+    'Restart=on-failure',
+    'RestartSec=2',
+    // Session containers belong to Docker, not to this service: stopping the agent must never stop them.
+    'KillMode=mixed',
+    'StandardOutput=journal',
+    'StandardError=journal',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+export interface StatusUnitOptions {
+  listen: string;
+  dnsDomain?: string;
+}
+
+export function renderStatusUnit(o: StatusUnitOptions): string {
+  const args = ['status-serve', '--listen', o.listen, '--dnsmasq-pid-file', '/run/dnsmasq/dnsmasq.pid'];
+  if (o.dnsDomain) args.push('--dns-domain', o.dnsDomain);
+  return [
+    '[Unit]',
+    'Description=convocate status-serve: agent events and the dnsmasq hosts file (tcp/223)',
+    'Wants=network-online.target',
+    'After=network-online.target dnsmasq.service',
+    '',
+    '[Service]',
+    `Environment=CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
+    `ExecStart=${BIN_DIR}/convocate ${args.join(' ')}`,
+    'Restart=on-failure',
+    'RestartSec=2',
+    'StandardOutput=journal',
+    'StandardError=journal',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** The `--flag value` pairs of a unit's ExecStart line; what update re-renders units from. */
+export function execStartFlags(unitText: string): Map<string, string> | undefined {
+  const line = /^ExecStart=(.*)$/m.exec(unitText)?.[1];
+  if (!line) return undefined;
+  const words = line.trim().split(/\s+/);
+  const flags = new Map<string, string>();
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('--') && i + 1 < words.length) flags.set(w.slice(2), words[++i]!);
+  }
+  return flags;
+}
+
+/** The options an installed agent unit was rendered with, or undefined when it is not ours. */
+export function parseAgentUnit(unitText: string): AgentUnitOptions | undefined {
+  const f = execStartFlags(unitText);
+  const cgroupParent = f?.get('cgroup-parent');
+  const image = f?.get('image');
+  if (!f || !cgroupParent || !image) return undefined;
+  const port = f.get('shell-port');
+  return { cgroupParent, image, ...(port ? { shellPort: Number(port) } : {}) };
+}
+
+export function parseStatusUnit(unitText: string): StatusUnitOptions | undefined {
+  const f = execStartFlags(unitText);
+  const listen = f?.get('listen');
+  if (!f || !listen) return undefined;
+  const dnsDomain = f.get('dns-domain');
+  return { listen, ...(dnsDomain ? { dnsDomain } : {}) };
+}
+
+export function renderDnsmasqDropin(): string {
+  return `# installed by convocate-host: session DNS names kept by convocate status-serve\naddn-hosts=${SHELL_STATE_DIR}/dnsmasq-hosts\n`;
+}
