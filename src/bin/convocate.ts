@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `convocate`: the operator's TUI and scripting CLI. Wires the shell to its
 // agents: registered agents over SSH, or the embedded local agent.
+import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline/promises';
+import type { StatusEvent } from '../protocol/status.js';
 import { runShell } from '../shell/cli/program.js';
 import { resolveShellConfig } from '../shell/config.js';
 import { VERSION } from '../protocol/version.js';
@@ -27,6 +29,10 @@ const io = {
     : undefined,
 };
 
+// Events of the embedded agent, when it runs in this process: the TUI hears them
+// at once, as it hears a status-serve's.
+const localEvents = new EventEmitter<{ event: [StatusEvent] }>();
+
 const code = await runShell(process.argv.slice(2), {
   io,
   openDirectory: () =>
@@ -37,7 +43,7 @@ const code = await runShell(process.argv.slice(2), {
           import('../agent/build-agent.js'),
           import('../agent/config.js'),
         ]);
-        return (await buildAgent(resolveAgentConfig({}))).api;
+        return (await buildAgent(resolveAgentConfig({}), { emit: (ev) => localEvents.emit('event', ev) })).api;
       },
     }),
   runTui: async (directory, flags) => {
@@ -56,12 +62,21 @@ const code = await runShell(process.argv.slice(2), {
       stdout: process.stdout,
       version: VERSION,
       notify: notifyEnabled(flags?.notify, process.env),
-      // Status events from `convocate status-serve`, when one runs on this host.
-      subscribe: (onChange) =>
-        subscribeStatus(stateDir, (ev) => {
+      // Status events from `convocate status-serve`, when one runs on this host, and from the embedded agent.
+      subscribe: (onChange) => {
+        const onEvent = (ev: StatusEvent): void => {
           if (ev.type === 'agent.heartbeat') directory.noteHeartbeat(ev.agent_id, ev.timestamp);
           else onChange();
-        }),
+        };
+        const remote = subscribeStatus(stateDir, onEvent);
+        localEvents.on('event', onEvent);
+        return {
+          close: () => {
+            remote.close();
+            localEvents.off('event', onEvent);
+          },
+        };
+      },
     });
   },
   statusServe: async (flags) => {

@@ -1,0 +1,125 @@
+// The cockpit with the real Claude Code: two sessions on the embedded agent,
+// Claude talking to a Messages API stand-in on an internal network this test
+// creates. What one session's Claude writes shows in the TUI's preview without
+// attaching; a tool prompt in the other makes the title say `1 waiting`, rings
+// the bell with an OSC 9 notification once, and `Tab` lands on it; `Enter`
+// shows Claude's permission prompt.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { cliEnv, cliOk, runCli, type CliEnv } from '../helpers/cli.js';
+import { runCliWithInput } from '../helpers/cli-input.js';
+import { dockerClient, requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
+import { startMessagesApi, TEST_API_KEY, type MessagesApiStandIn } from '../helpers/messages-api.js';
+import { ptyEnv, rowOf, select, sessionNamed, tuiCommand } from '../helpers/tui-e2e.js';
+import { TuiPty } from '../helpers/tui-pty.js';
+
+let api: MessagesApiStandIn;
+let ctx: CliEnv;
+let docker: Docker;
+let pty: TuiPty | undefined;
+
+/** Keys typed into a session's tmux pane from outside, as a second operator would type them. */
+async function sendKeys(name: string, ...keys: string[]): Promise<void> {
+  const s = await sessionNamed(ctx.env, name);
+  const exec = await docker.getContainer(`convocate-session-${s.uuid}`).exec({
+    Cmd: ['tmux', 'send-keys', '-t', 'claude', ...keys],
+    User: 'convocate',
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  stream.resume();
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', reject);
+  });
+}
+
+async function waitActivity(name: string, activity: string, timeoutS = 60): Promise<void> {
+  const r = await runCli(['wait', name, '--for', activity, '--timeout', String(timeoutS)], ctx.env);
+  expect(r.code, `wait ${name} --for ${activity}: ${r.stderr}`).toBe(0);
+}
+
+/** Types a prompt into Claude's input, waits until its preview shows it, then submits it. */
+async function prompt(name: string, text: string): Promise<void> {
+  await sendKeys(name, '-l', text);
+  await waitFor(`"${text}" in ${name}'s pane`, async () => {
+    const peeked = await cliOk(ctx.env, 'peek', name);
+    return peeked.includes(text) ? true : undefined;
+  }, 15_000);
+  await sendKeys(name, 'Enter');
+}
+
+beforeAll(async () => {
+  docker = dockerClient();
+  await requireDocker(docker);
+  api = await startMessagesApi(sessionImage());
+  ctx = await cliEnv('cockpit-claude', sessionImage());
+  // cliEnv gives sessions a shell; these run the image's default, Claude.
+  await cliOk(ctx.env, 'env', 'unset', 'CONVOCATE_SESSION_COMMAND');
+  await mkdir(ctx.env.CONVOCATE_AGENT_CONFIG_DIR!, { recursive: true });
+  await writeFile(join(ctx.env.CONVOCATE_AGENT_CONFIG_DIR!, 'settings.json'), JSON.stringify({ network: api.network }));
+  for (const [name, value] of [
+    ['ANTHROPIC_BASE_URL', api.url],
+    ['ANTHROPIC_API_KEY', TEST_API_KEY],
+    ['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', '1'],
+  ] as const) {
+    const r = await runCliWithInput(['env', 'set', name], ctx.env, `${value}\n`);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  for (const name of ['talk', 'ask']) {
+    await cliOk(ctx.env, 'new', name);
+    await cliOk(ctx.env, 'restart', name);
+  }
+  await waitActivity('talk', 'idle');
+  await waitActivity('ask', 'idle');
+}, 300_000);
+
+afterEach(async (t) => {
+  if (t.task.result?.state === 'fail') console.error(`screen at failure:\n${await pty?.screen().catch(() => '')}`);
+});
+
+afterAll(async () => {
+  await pty?.close();
+  await ctx?.cleanup();
+  await api?.stop();
+});
+
+describe('the cockpit with the real Claude Code', () => {
+  it('shows what Claude writes in the preview, then counts, rings for and jumps to the session that waits', async () => {
+    const out = join(ctx.root, 'tui-output');
+    pty = await TuiPty.start(tuiCommand(), { cols: 160, rows: 40, env: ptyEnv(ctx.env) });
+    await pty.pipeOutput(out);
+    await pty.waitFor((s) => rowOf(s, 'talk') !== undefined && rowOf(s, 'ask') !== undefined, 'both rows', 30_000);
+
+    // Claude's answer in `talk` appears in the preview; nobody attached.
+    await select(pty, 'talk');
+    await prompt('talk', 'say hello');
+    await pty.waitForText(/│.*Hello from the stand-in/, 90_000);
+    expect((await sessionNamed(ctx.env, 'talk')).attached).toBe(false);
+    await waitActivity('talk', 'idle');
+
+    // A Bash tool use in `ask` waits for the operator: the title counts it, the bell and OSC 9 go out.
+    await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
+    const screen = await pty.waitForText(/1 waiting/, 90_000);
+    expect(rowOf(screen, 'ask')?.line).toMatch(/waiting/);
+    const notify = '\x07\x1b]9;convocate: ask is waiting';
+    const rang = await waitFor('the bell and OSC 9 for ask', async () => {
+      const text = await readFile(out, 'utf8').catch(() => '');
+      return text.includes(notify) ? text : undefined;
+    }, 15_000);
+    expect(rang.split(notify)).toHaveLength(2);
+
+    // Tab lands on it from the other row; Enter shows Claude's permission prompt.
+    await select(pty, 'talk');
+    await pty.keys('Tab');
+    await pty.waitFor((s) => rowOf(s, 'ask')?.selected === true, 'the highlight on ask');
+    await pty.keys('Enter');
+    await pty.waitForText(/Do you want to proceed\?|touch \/home\/convocate\/tool-ran/, 30_000);
+    await pty.keys('C-b', 'd');
+    await pty.waitForText('Enter attach', 15_000);
+  });
+});
