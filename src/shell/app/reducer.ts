@@ -9,6 +9,7 @@ import type { Intent, SessionFields } from './intents.js';
 import { isCtrlC, type KeyPress } from './keys.js';
 import { listKey } from './list-keys.js';
 import { sortSessions, toLoad, type AppState, type Mode } from './state.js';
+import type { ActivityView } from '../../protocol/session.js';
 
 export type AppEvent =
   | { type: 'key'; key: KeyPress }
@@ -19,7 +20,9 @@ export type AppEvent =
   | { type: 'failed'; message: string; code?: string }
   | { type: 'busy'; label: string }
   /** A passing note for the status line (e.g. a reload that failed). */
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /** A pushed session.activity event: that one session changes, nothing reloads. */
+  | { type: 'activity'; agentId: string; uuid: string; view: ActivityView };
 
 export interface Transition {
   state: AppState;
@@ -42,6 +45,8 @@ export function reduce(state: AppState, event: AppEvent): Transition {
       return { state: { ...state, message: undefined, mode: { screen: 'busy', label: event.label } } };
     case 'notice':
       return { state: { ...state, message: event.message } };
+    case 'activity':
+      return { state: onActivity(state, event.agentId, event.uuid, event.view) };
     case 'done': {
       const selected = event.select ?? state.selected;
       return { state: { ...state, mode: { screen: 'list' }, message: event.message, selected } };
@@ -97,6 +102,14 @@ function submitted(
     state: { ...state, mode: busy(`Cloning ${source.name} as ${fields.name}…`) },
     intent: { kind: 'clone', session: source, name: fields.name },
   };
+}
+
+function onActivity(state: AppState, agentId: string, uuid: string, view: ActivityView): AppState {
+  const at = state.sessions.findIndex((s) => s.uuid === uuid && s.agent_id === agentId);
+  if (at < 0) return state;
+  const sessions = [...state.sessions];
+  sessions[at] = { ...sessions[at]!, ...view };
+  return { ...state, sessions };
 }
 
 function onLoaded(state: AppState, list: MergedList, agents: AgentInfo[], health: AgentHealth[]): AppState {
