@@ -72,7 +72,7 @@ async function hookToEvent(network) {
     await agent.engine.setSettings({ network });
     const s = await agent.api.call('create', { name: 'hook' });
     await agent.api.call('restart', { id: s.uuid });
-    const home = agent.engine.store.homeDir(s.uuid);
+    const home = agent.store.homeDir(s.uuid);
     const ms = [];
     for (let i = 0; i < HOOK_ROUNDS; i++) {
       const state = i % 2 ? 'idle' : 'working';
@@ -86,7 +86,7 @@ async function hookToEvent(network) {
           }
         };
       });
-      await agent.engine.runtime.exec(s.uuid, ['convocate-activity', state, `round ${i}`], { user: 'convocate' });
+      await agent.runtime.exec(s.uuid, ['convocate-activity', state, `round ${i}`], { user: 'convocate' });
       await got;
       const since = (await readFile(join(home, ACTIVITY_FILE), 'utf8')).split('\n')[1];
       ms.push(arrivals[arrivals.length - 1].at - Date.parse(since));
@@ -138,7 +138,7 @@ async function listWithActivity() {
     const now = new Date().toISOString();
     for (let i = 0; i < LIST_SESSIONS; i++) {
       const s = await agent.api.call('create', { name: `l-${i}` });
-      await writeFile(join(agent.engine.store.homeDir(s.uuid), ACTIVITY_FILE), `${i % 3 ? 'idle' : 'waiting'}\n${now}\nClaude needs your permission\n`);
+      await writeFile(join(agent.store.homeDir(s.uuid), ACTIVITY_FILE), `${i % 3 ? 'idle' : 'waiting'}\n${now}\nClaude needs your permission\n`);
       fake.push({ uuid: s.uuid, containerId: s.uuid, running: true, image: 'bench', createdAt: Date.now() - 60_000 });
     }
     const first = await agent.api.call('list', null);

@@ -69,7 +69,10 @@ export class LiveState {
 
   private async decorate(meta: SessionMeta, container: ContainerInfo | undefined, mayBeLocked = true): Promise<Session> {
     const running = container !== undefined;
-    const attached = running && ((this.relays.get(meta.uuid) ?? 0) > 0 || (await this.tmuxClients(meta.uuid)) > 0);
+    const attached =
+      running &&
+      ((this.relays.get(meta.uuid) ?? 0) > 0 ||
+        (await this.activity.cached(meta.uuid, CLIENTS_FILE, () => this.tmuxClients(meta.uuid))) > 0);
     const locked = !running && mayBeLocked && (await this.store.locks.holder(meta.uuid)) !== undefined;
     return {
       ...meta,

@@ -8,6 +8,7 @@ import { runShell } from '../shell/cli/program.js';
 import { resolveShellConfig } from '../shell/config.js';
 import { VERSION } from '../protocol/version.js';
 import { openDirectory } from '../shell/open-directory.js';
+import { activityChange } from '../shell/status/activity-change.js';
 
 // React's development build renders several times slower; the TUI (React) is
 // imported dynamically below, after this line has run.
@@ -66,7 +67,7 @@ const code = await runShell(process.argv.slice(2), {
       subscribe: (onChange) => {
         const onEvent = (ev: StatusEvent): void => {
           if (ev.type === 'agent.heartbeat') directory.noteHeartbeat(ev.agent_id, ev.timestamp);
-          else onChange();
+          else onChange(activityChange(ev));
         };
         const remote = subscribeStatus(stateDir, onEvent);
         localEvents.on('event', onEvent);

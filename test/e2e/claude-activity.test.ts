@@ -156,8 +156,10 @@ describe('Claude Code in a session, seen through its activity', () => {
     handle!.stream.write('claude\r');
     await waitFor('idle again', async () => (eventsSince(back).includes('idle') ? true : undefined), 60_000);
     expect((await ls()).activity).toBe('idle');
-    // Every request went to the stand-in, among them the probes Claude makes.
-    expect((await api.requests()).length).toBeGreaterThan(2);
+    // Every request went to the stand-in: Claude's HEAD / probe, the turns, the tool use, one title side call.
+    const kinds = (await api.requests()).map((r) => r.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['probe', 'stream:text', 'stream:title', 'stream:tool_use']));
+    expect(kinds.filter((k) => k === 'stream:title')).toHaveLength(1);
     const seeded = JSON.parse(await readFile(join(agent.store.homeDir(uuid), '.claude.json'), 'utf8')) as {
       customApiKeyResponses?: { approved?: string[] };
     };

@@ -80,5 +80,9 @@ describe('image build', () => {
       return r.output.trim() === 'bash' ? r.output.trim() : undefined;
     });
     expect(pane).toBe('bash');
+    const sh = async (cmd: string) => (await agent!.runtime.exec(s.uuid, ['sh', '-c', cmd], { user: 'convocate' })).output.trim();
+    expect(await sh('tmux show -gv focus-events')).toBe('on');
+    expect(await sh('echo "$DISABLE_AUTOUPDATER $DISABLE_INSTALLATION_CHECKS"')).toBe('1 1');
+    expect(await sh('test -s /etc/claude-code/managed-settings.json && echo present')).toBe('present');
   });
 });

@@ -1,5 +1,6 @@
 // Global setup of the e2e project: Docker must answer, and the session image
-// must exist (built offline once, then reused by tag). It runs outside the
+// must exist and be current (built offline with Claude Code once, rebuilt when
+// its files or Claude change, else reused by tag). It runs outside the
 // test workers, so it must not import the vitest runtime (nor docker.ts).
 import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,27 @@ describe('ActivityMonitor: fs.watch on the homes', () => {
     await hookWrites('b', 'waiting');
     await until('the last write', () => last === 'waiting');
     expect(reads).toBeLessThan(100);
+  });
+
+  it('caches another file of the home until it changes', async () => {
+    await mkdir(join(root, 'e'));
+    await writeFile(join(root, 'e', 'clients'), '0');
+    monitor = new ActivityMonitor({ homeDir: (uuid) => join(root, uuid), onChange: () => undefined });
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return Number(await readFile(join(root, 'e', 'clients'), 'utf8'));
+    };
+    expect(await monitor.cached('e', 'clients', load)).toBe(0);
+    expect(await monitor.cached('e', 'clients', load)).toBe(0);
+    expect(loads).toBe(1);
+    await writeFile(join(root, 'e', 'clients'), '2');
+    let seen = 0;
+    await until('the new count', () => {
+      void monitor!.cached('e', 'clients', load).then((n) => (seen = n));
+      return seen === 2;
+    });
+    expect(loads).toBeGreaterThanOrEqual(2);
   });
 
   it('forgets sessions that are gone', async () => {

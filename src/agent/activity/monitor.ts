@@ -2,7 +2,8 @@
 // host directory: inotify, no polling of containers) and keeps the last read
 // of each in memory, so that a list costs no file reads and a hook's write
 // reaches onChange within a few milliseconds. A container rewriting the file
-// in a loop costs at most one read per session per `minGapMs`.
+// in a loop costs at most one read per session per `minGapMs`. Other small
+// files of the home (tmux's client count) are cached here too, until they change.
 import { watch, type FSWatcher } from 'node:fs';
 import { ACTIVITY_FILE, readStateFile, type StateRead } from './state-file.js';
 
@@ -17,6 +18,10 @@ interface Watched {
   watcher: FSWatcher | undefined;
   read: StateRead | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Parsed values of other files, dropped when the file changes. */
+  files: Map<string, unknown>;
+  /** Bumped on every change, so that a load racing a change is not kept. */
+  generation: number;
 }
 
 export class ActivityMonitor {
@@ -35,10 +40,21 @@ export class ActivityMonitor {
     return read;
   }
 
+  /** `load`'s value for `filename` in the home, kept until the file changes. */
+  async cached<T>(uuid: string, filename: string, load: () => Promise<T>): Promise<T> {
+    const w = this.track(uuid);
+    if (!w.watcher) return load();
+    if (w.files.has(filename)) return w.files.get(filename) as T;
+    const generation = w.generation;
+    const value = await load();
+    if (w.generation === generation && w.watcher) w.files.set(filename, value);
+    return value;
+  }
+
   track(uuid: string): Watched {
     let w = this.sessions.get(uuid);
     if (w) return w;
-    w = { watcher: undefined, read: undefined, timer: undefined };
+    w = { watcher: undefined, read: undefined, timer: undefined, files: new Map(), generation: 0 };
     this.sessions.set(uuid, w);
     if (!this.closed) w.watcher = this.startWatch(uuid, w);
     return w;
@@ -72,7 +88,11 @@ export class ActivityMonitor {
     try {
       // Not persistent: a short-lived CLI with an embedded agent must still exit.
       const watcher = watch(this.opts.homeDir(uuid), { persistent: false }, (_event, filename) => {
-        if (filename === null || filename.toString() === ACTIVITY_FILE) this.schedule(uuid, w);
+        const name = filename?.toString();
+        w.generation++;
+        if (name === undefined) w.files.clear();
+        else w.files.delete(name);
+        if (name === undefined || name === ACTIVITY_FILE) this.schedule(uuid, w);
       });
       watcher.on('error', () => {
         // The home went away (deleted session): read afresh if it comes back.
@@ -80,6 +100,7 @@ export class ActivityMonitor {
         if (w.watcher === watcher) {
           w.watcher = undefined;
           w.read = undefined;
+          w.files.clear();
         }
       });
       return watcher;

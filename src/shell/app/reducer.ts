@@ -11,6 +11,7 @@ import { listKey } from './list-keys.js';
 import { sortSessions, toLoad, type AppState, type EnvNames, type Mode } from './state.js';
 import { activityNews, filterKey } from './cockpit.js';
 import { applyView } from './view.js';
+import type { ActivityView } from '../../protocol/session.js';
 
 export type AppEvent =
   | { type: 'key'; key: KeyPress }
@@ -24,7 +25,9 @@ export type AppEvent =
   | { type: 'notice'; message: string }
   /** A capture of one session's pane for the preview, or why it failed. */
   | { type: 'preview'; uuid: string; text?: string; error?: string }
-  | { type: 'env-names'; names: EnvNames };
+  | { type: 'env-names'; names: EnvNames }
+  /** A pushed session.activity event: that one session changes, nothing reloads. */
+  | { type: 'activity'; agentId: string; uuid: string; view: ActivityView };
 
 export interface Transition {
   state: AppState;
@@ -51,6 +54,8 @@ export function reduce(state: AppState, event: AppEvent): Transition {
       return { state: { ...state, message: undefined, mode: { screen: 'busy', label: event.label } } };
     case 'notice':
       return { state: { ...state, message: event.message } };
+    case 'activity':
+      return onActivity(state, event.agentId, event.uuid, event.view);
     case 'done': {
       const selected = event.select ?? state.selected;
       return { state: { ...state, mode: { screen: 'list' }, message: event.message, selected } };
@@ -109,13 +114,26 @@ function submitted(
   };
 }
 
+function onActivity(state: AppState, agentId: string, uuid: string, view: ActivityView): Transition {
+  const at = state.sessions.findIndex((s) => s.uuid === uuid && s.agent_id === agentId);
+  if (at < 0) return { state };
+  const sessions = [...state.sessions];
+  sessions[at] = { ...sessions[at]!, ...view };
+  return withNews(state, { ...state, sessions });
+}
+
 function onLoaded(state: AppState, list: MergedList, agents: AgentInfo[], health: AgentHealth[]): Transition {
   const sessions = sortSessions(list.sessions);
   const unreachable = list.unreachable.map((h) => h.info.id);
-  const { seen, news } = activityNews(state.seen, sessions, !state.loaded);
-  const next = applyView({ ...state, sessions, broken: list.broken, agents, health, unreachable, seen, loaded: true });
-  if (!state.notify || news.length === 0) return { state: next };
-  return { state: next, intent: { kind: 'notify', text: news.join(' · ') } };
+  return withNews(state, { ...state, sessions, broken: list.broken, agents, health, unreachable, loaded: true });
+}
+
+/** The view recomputed, and a notification for each session that turned `waiting` or ended a turn (once each). */
+function withNews(prev: AppState, next: AppState): Transition {
+  const { seen, news } = activityNews(prev.seen, next.sessions, !prev.loaded);
+  const state = applyView({ ...next, seen });
+  if (!prev.notify || news.length === 0) return { state };
+  return { state, intent: { kind: 'notify', text: news.join(' · ') } };
 }
 
 function onPreview(state: AppState, p: { uuid: string; text?: string; error?: string }): AppState {

@@ -6,6 +6,7 @@ import { render, type Instance } from 'ink';
 import { loadavg } from 'node:os';
 import { createElement } from 'react';
 import type { Session } from '../../protocol/session.js';
+import type { ActivityChange } from '../status/activity-change.js';
 import { AppStore } from '../app/store.js';
 import { initialState, type BuildInfo } from '../app/state.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
@@ -21,8 +22,8 @@ export interface RunTuiOptions {
   stdin: TuiStdin;
   stdout: TuiStdout;
   version: string;
-  /** Status events from agents; each one triggers an immediate reload. */
-  subscribe?: (onEvent: () => void) => { close(): void };
+  /** Status events from agents: an activity change updates its session, anything else reloads at once. */
+  subscribe?: (onEvent: (activity?: ActivityChange) => void) => { close(): void };
   /** Shown in the settings dialog; defaults to this Node.js and the stamp of this build. */
   build?: BuildInfo;
   /** Bell and OSC 9 when a session starts waiting or finishes a turn (default on). */
@@ -110,7 +111,7 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
   const reload = () => void controller.reload();
   const tick = setInterval(() => store.dispatch({ type: 'tick', now: now(), load: load() }), opts.tickMs ?? 1000);
   const reloadTimer = setInterval(reload, opts.reloadMs ?? 15_000);
-  const subscription = opts.subscribe?.(reload);
+  const subscription = opts.subscribe?.((change) => (change ? store.dispatch({ type: 'activity', ...change }) : reload()));
   stdout.on('resize', onResize);
 
   mount();
