@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/protocol/session.js';
 import { containerName } from '../../src/agent/runtime/container-runtime.js';
+import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
 import { makeTestAgent, type TestAgent } from '../helpers/agent.js';
 import { dockerClient } from '../helpers/docker.js';
 
@@ -76,5 +77,14 @@ describe('a hostile container', () => {
     expect(await readlink(join(cloneHome, 'shadow-link'))).toBe('/etc/shadow');
     expect((await lstat(join(cloneHome, 'fifo-trap'))).isFIFO()).toBe(true);
     expect(clone).toMatchObject({ port: 0, dns_name: '' });
+  });
+
+  it('cannot flood the agent through an exec: output is capped and a stuck exec times out', async () => {
+    const s = await agent.api.call('create', { name: 'flood' });
+    await agent.api.call('restart', { id: s.uuid });
+    const runtime = new DockerRuntime(undefined, { execOutputMaxBytes: 64 * 1024, execTimeoutMs: 1_000 });
+    const flood = await runtime.exec(s.uuid, ['sh', '-c', 'yes flood | head -c 50000000'], { user: 'convocate' });
+    expect(flood.output.length).toBe(64 * 1024);
+    await expect(runtime.exec(s.uuid, ['sleep', '600'], { user: 'convocate' })).rejects.toThrow(/did not finish within 1000 ms/);
   });
 });

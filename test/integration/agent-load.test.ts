@@ -104,3 +104,30 @@ describe('attach deadline on the shell', () => {
     }
   });
 });
+
+describe('server-side op deadline', () => {
+  it('answers an op that outlives its deadline with unavailable, and keeps serving', async () => {
+    const slow: AgentApi = {
+      call: (op, params) => (op === 'list' ? new Promise(() => undefined) : fake.call(op, params)),
+      attach: () => new Promise(() => undefined),
+    };
+    const srv = await startAgentServer({
+      api: slow,
+      hostKey: host.private,
+      authorizedKeysPath: join(dir, 'authorized_keys'),
+      listen: { host: '127.0.0.1', port: 0 },
+      log: () => undefined,
+      opDeadlines: { defaultMs: 200 },
+    });
+    const c = await connect(srv.port, { privateKey: key.private });
+    try {
+      const { out } = await roundTrip(c, RPC_SUBSYSTEM, '{"op":"list","params":null}\n', { timeoutMs: 5_000 });
+      expect(JSON.parse(out)).toEqual({ ok: false, code: 'unavailable', error: 'list did not finish within 200 ms on the agent' });
+      const ping = await roundTrip(c, RPC_SUBSYSTEM, '{"op":"ping","params":null}\n');
+      expect(JSON.parse(ping.out)).toMatchObject({ ok: true });
+    } finally {
+      c.end();
+      await srv.close();
+    }
+  });
+});
