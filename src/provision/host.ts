@@ -133,6 +133,7 @@ function spawnRun(host: string, cmd: string, args: string[], opts: RunOptions): 
 }
 
 function lastLines(text: string, n = 4): string {
-  const lines = text.trim().split('\n').filter(Boolean);
+  // OpenSSH ends its warnings with \r\n.
+  const lines = text.split(/\r?\n|\r/).map((l) => l.trim()).filter(Boolean);
   return lines.slice(-n).join(' | ') || '(no output)';
 }

@@ -3,7 +3,7 @@
 // chain, DNS, the slice, update with and without rollback, a reboot, a second
 // run that changes nothing, a changed host key, and admission control.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,6 +236,21 @@ describe('convocate-host on fresh hosts', () => {
       expect(JSON.stringify(ls)).not.toContain('"name":"x"');
     } finally {
       await onShell(`cp /root/pin.bak ${pin}`);
+    }
+  });
+
+  it('11b. a changed ssh host key in the operator\'s known_hosts is refused by OpenSSH, named by host and step', async () => {
+    const original = await readFile(lab.knownHosts, 'utf8');
+    const other = (await onShell("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub")).stdout.trim();
+    const forged = original.split('\n').map((l) => (l.startsWith('agent ssh-ed25519 ') ? `agent ${other}` : l)).join('\n');
+    expect(forged).not.toBe(original);
+    await writeFile(lab.knownHosts, forged);
+    try {
+      const r = await host(['status', A.name], newer);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/agent: step "status" failed: ssh failed: .*Host key verification failed/);
+    } finally {
+      await writeFile(lab.knownHosts, original);
     }
   });
 
