@@ -8,6 +8,7 @@ let ctx: CliEnv;
 const JSON_KEYS = [
   'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
   'running', 'attached', 'agent_id', 'agent_host', 'state',
+  'cpu_percent', 'mem_bytes',
 ];
 
 const ok = (...args: string[]) => cliOk(ctx.env, ...args);

@@ -16,6 +16,7 @@ const run = promisify(execFile);
 const JSON_KEYS = [
   'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
   'running', 'attached', 'agent_id', 'agent_host', 'state',
+  'cpu_percent', 'mem_bytes',
 ];
 const PROMPT = /convocate@convocate-[0-9a-f]{8}:~\$ *$/m;
 
