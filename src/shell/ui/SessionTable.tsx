@@ -13,8 +13,9 @@ const ACTIVITY_STYLE: Record<Activity, { color?: string; backgroundColor?: strin
   idle: { color: 'cyan' },
   starting: { color: 'blue' },
   exited: { color: 'magenta' },
-  unknown: { dimColor: true },
-  none: { dimColor: true },
+  // Unstyled: every styled span costs Ink a tokenising pass on each frame, and most rows are these.
+  unknown: {},
+  none: {},
 };
 
 export interface SessionTableProps {
@@ -53,11 +54,20 @@ export const SessionTable = memo(function SessionTable(props: SessionTableProps)
       ) : null}
       {visible.map((s, i) => {
         const selected = s.uuid === props.selected;
-        const [before, activity, after] = splitRow(formatRow(cells[start + i]!, widths, width, selected), widths, ACTIVITY_COLUMN);
+        const line = formatRow(cells[start + i]!, widths, width, selected);
+        const style = isDown(s) ? {} : ACTIVITY_STYLE[s.activity];
+        if (Object.keys(style).length === 0) {
+          return (
+            <Text key={s.uuid} inverse={selected} dimColor={isDown(s)} wrap="truncate">
+              {line}
+            </Text>
+          );
+        }
+        const [before, activity, after] = splitRow(line, widths, ACTIVITY_COLUMN);
         return (
-          <Text key={s.uuid} inverse={selected} dimColor={isDown(s)} wrap="truncate">
+          <Text key={s.uuid} inverse={selected} wrap="truncate">
             {before}
-            <Text {...(isDown(s) ? {} : ACTIVITY_STYLE[s.activity])}>{activity}</Text>
+            <Text {...style}>{activity}</Text>
             {after}
           </Text>
         );
