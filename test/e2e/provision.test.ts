@@ -124,7 +124,7 @@ describe('convocate-host on fresh hosts', () => {
   it('3-4. the shell lists the agent\'s sessions; new and restart start a container inside A', async () => {
     // The walk types shell commands, so x runs a login shell: set the operator's way, through A's session env.
     await onShell(`printf 'bash -l\\n' | convocate env set CONVOCATE_SESSION_COMMAND --agent ${AGENT_ID}`);
-    expect((await onShell(`convocate env ls --agent ${AGENT_ID}`)).stdout).toMatch(/^CONVOCATE_SESSION_COMMAND$/m);
+    expect((await onShell(`convocate env ls --agent ${AGENT_ID}`)).stdout).toMatch(/\sCONVOCATE_SESSION_COMMAND$/m);
     const made = JSON.parse((await onShell(`convocate new x --agent ${AGENT_ID} --dns x-lab --json`)).stdout) as { uuid: string; agent_id: string };
     expect(made.agent_id).toBe(AGENT_ID);
     sessionUuid = made.uuid;
