@@ -4,11 +4,12 @@
 // `<version>-<sha8>` after its own checksum, cached until an input changes.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256File } from '../lib/sha256-file.js';
 
 export interface Bundle {
   /** `<version>-<first 8 of sha256>`: the directory name on the target. */
@@ -123,7 +124,7 @@ async function buildFresh(source: BundleSource, entries: string[], version: stri
   ];
   try {
     await pipeToFile(tarArgs, out);
-    const sha256 = await hashFile(out);
+    const sha256 = await sha256File(out);
     return {
       id: `${version}-${sha256.slice(0, 8)}`,
       version,
@@ -150,12 +151,3 @@ function pipeToFile(tarArgs: string[], out: string): Promise<void> {
   });
 }
 
-export function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (b) => hash.update(b))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}

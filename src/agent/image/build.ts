@@ -3,7 +3,7 @@
 // debootstrap imported through the Engine API, so no Docker registry is ever
 // needed (Claude comes from the npm registry, or from --claude-from).
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -91,10 +91,6 @@ export async function buildSessionImage(opts: BuildOptions): Promise<void> {
   opts.onProgress(`image ${tag} built`);
 }
 
-export async function hasImage(docker: Docker, tag: string): Promise<boolean> {
-  return (await imageId(docker, tag)) !== undefined;
-}
-
 async function imageId(docker: Docker, tag: string): Promise<string | undefined> {
   return (await imageInfo(docker, tag))?.id;
 }
@@ -131,10 +127,12 @@ async function ensureOfflineBase(docker: Docker, force: boolean, onProgress: (li
     onProgress(`debootstrap bookworm into ${root} (about a minute)`);
     const include = `--include=${DEBOOTSTRAP_PACKAGES.join(',')}`;
     await runTool('debootstrap', ['--variant=minbase', include, 'bookworm', root], onProgress);
+    // mkdtemp made the root 0700: imported as is, `/` would keep that mode, and
+    // the session user could not reach anything under a storage driver that honours it (vfs).
+    await chmod(root, 0o755);
     onProgress(`importing ${OFFLINE_BASE}`);
     await importRootfs(docker, root, onProgress);
   } finally {
-
     await rm(root, { recursive: true, force: true });
   }
   return previous;

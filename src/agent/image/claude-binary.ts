@@ -3,13 +3,12 @@
 // npm on the building host, so only the npm registry is needed), or a binary
 // the operator already has (`--claude-from`).
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { access, constants, copyFile, chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConvocateError } from '../../protocol/errors.js';
+import { sha256File } from '../../lib/sha256-file.js';
 
 const execFileP = promisify(execFile);
 
@@ -106,15 +105,6 @@ export async function fileClaude(path: string): Promise<ClaudeSource> {
   };
 }
 
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (b) => hash.update(b))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
 
 async function npm(args: string[]): Promise<string> {
   try {
