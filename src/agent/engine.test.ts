@@ -12,6 +12,7 @@ import { LockManager } from './sessions/locks.js';
 import { MemorySettingsStore } from './settings.js';
 
 const IMAGE = 'convocate-session:test';
+const PANE = 'line 1\n\x1b[31mred\x1b[0m line 2\n';
 let root: string;
 let runtime: FakeRuntime;
 let agent: BuiltAgent;
@@ -29,7 +30,10 @@ async function build(rt: FakeRuntime): Promise<BuiltAgent> {
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'convocate-engine-'));
-  runtime = new FakeRuntime({ images: [IMAGE] });
+  runtime = new FakeRuntime({
+    images: [IMAGE],
+    onExec: (_uuid, cmd) => (cmd.includes('capture-pane') ? { exitCode: 0, output: PANE } : { exitCode: 0, output: '' }),
+  });
   events = [];
   agent = await build(runtime);
 });
@@ -183,5 +187,25 @@ describe('SessionEngine on a FakeRuntime', () => {
     runtime.reachable = true;
     expect(await agent.store.locks.holder(s.uuid)).toBeUndefined();
     await agent.engine.restart(s.uuid);
+  });
+
+  it('session env: values go to every container started, names alone come back, bad input changes nothing', async () => {
+    expect(await agent.api.call('env-set', { name: 'ANTHROPIC_API_KEY', value: 'sk-secret' })).toEqual({ names: ['ANTHROPIC_API_KEY'] });
+    await expect(agent.api.call('env-set', { name: 'bad-name', value: 'x' })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(agent.api.call('env-set', { name: 'OK', value: 'a\nb' })).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(await agent.api.call('env-list', null)).toEqual({ names: ['ANTHROPIC_API_KEY'] });
+    const s = await agent.engine.create({ name: 'web' });
+    await agent.engine.restart(s.uuid);
+    expect(runtime.containers.get(s.uuid)?.spec.env).toContain('ANTHROPIC_API_KEY=sk-secret');
+    expect(JSON.stringify(events)).not.toContain('sk-secret');
+    expect(await agent.api.call('env-unset', { name: 'ANTHROPIC_API_KEY' })).toEqual({ names: [] });
+  });
+
+  it('peek answers the pane without control sequences, and says so for a stopped session', async () => {
+    const s = await agent.engine.create({ name: 'web' });
+    await expect(agent.api.call('peek', { id: s.uuid })).rejects.toThrow('session is not running: nothing to peek at');
+    await agent.engine.restart(s.uuid);
+    expect(await agent.api.call('peek', { id: s.uuid, lines: 1 })).toEqual({ text: 'red line 2' });
+    expect(runtime.execs.at(-1)?.cmd).toEqual(expect.arrayContaining(['tmux', 'capture-pane', '-p']));
   });
 });
