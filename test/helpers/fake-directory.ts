@@ -1,140 +1,146 @@
-// An in-memory AgentDirectory for TUI and CLI tests: configurable agents
-// (one may be unreachable), ops implemented with the agent's error texts, and
-// attach relays built on PassThrough streams that a test can drive.
-import { randomUUID } from 'node:crypto';
+// Agents for TUI and CLI tests where Docker is not the point: each one is the
+// real agent (buildAgent: store, locks, rules, engine, op table) over temp
+// dirs with a FakeRuntime, reached through the shell's own LocalAgentClient
+// and MultiAgentDirectory. This file adds only what a test steers: sessions
+// seeded in a state, activity as Claude's hook writes it, a pane's text,
+// resource use, an agent that goes down, latency, and the attaches.
 import { EventEmitter } from 'node:events';
-import { Duplex, PassThrough } from 'node:stream';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AttachHandle } from '../../src/protocol/agent-api.js';
-import { ConvocateError, errors } from '../../src/protocol/errors.js';
+import { ConvocateError } from '../../src/protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../src/protocol/ops.js';
-import {
-  NO_ACTIVITY,
-  NO_RESOURCES,
-  sessionState,
-  type Activity,
-  type ActivityView,
-  type Protocol,
-  type ResourceView,
-  type Session,
-  type SessionMeta,
-} from '../../src/protocol/session.js';
+import type { Activity, Protocol, ResourceView, Session } from '../../src/protocol/session.js';
+import { ACTIVITY_FILE } from '../../src/agent/activity/state-file.js';
+import { buildAgent, type BuiltAgent } from '../../src/agent/build-agent.js';
+import { resolveAgentConfig } from '../../src/agent/config.js';
+import { FakeRuntime, type FakePty } from '../../src/agent/runtime/fake-runtime.js';
+import { LockManager } from '../../src/agent/sessions/locks.js';
+import { MemorySettingsStore } from '../../src/agent/settings.js';
+import type { AgentHealth, AgentInfo, MergedList } from '../../src/shell/app/agents.js';
 import type { AgentClient, AttachOptions } from '../../src/shell/client/agent-client.js';
-import { validateDnsName, validateName, validatePort, validateProtocol } from '../../src/protocol/validation.js';
-import type { AgentInfo } from '../../src/shell/app/agents.js';
 import type { AgentDirectory } from '../../src/shell/client/agent-directory.js';
-import type { AgentHealth, MergedList } from '../../src/shell/app/agents.js';
+import { MultiAgentDirectory } from '../../src/shell/client/directory.js';
+import { LocalAgentClient } from '../../src/shell/client/local-agent-client.js';
+
+const IMAGE = 'convocate-session:fake';
 
 export interface FakeAgentSpec {
   id: string;
   host?: string;
+  /** False: the agent is seen once, then goes down (its sessions stay listed, marked `?`). */
   reachable?: boolean;
-  version?: string;
-}
-
-interface Stored extends SessionMeta, ActivityView, ResourceView {
-  agent_id: string;
-  running: boolean;
-  locked: boolean;
-  attaches: number;
-  /** What `peek` returns: the session's screen. */
-  screen: string;
 }
 
 /** One attach in progress, as the test sees it. */
 export interface FakeAttach {
   sessionId: string;
-  cols: number;
-  rows: number;
-  /** A watch (tmux attach -r): typed keys are dropped, only Ctrl-B D acts. */
+  readonly cols: number;
+  readonly rows: number;
   readOnly: boolean;
   resizes: Array<[number, number]>;
   /** Everything the operator typed into the session so far. */
   input(): string;
-  /** Write bytes to the operator's terminal as if tmux drew them. */
+  /** Bytes drawn for the operator, as tmux would. */
   write(text: string): void;
-  /** End the relay as tmux detach (Ctrl-B D) does. */
+  /** End the relay, as tmux's Ctrl-B D does. */
   detach(): void;
-  done: Promise<void>;
 }
 
 export interface FakeDirectoryOptions {
   agents?: FakeAgentSpec[];
   /**
-   * `echo` makes attach behave like a tiny terminal program: it prints the
-   * session name and size, echoes what is typed, and Ctrl-B D detaches.
-   * `manual` leaves everything to the test through `attaches`.
+   * `echo`: an attach shows `[fake session NAME] COLSxROWS`, echoes what is
+   * typed and ends on Ctrl-B D. `manual`: the test drives every byte.
    */
   attachMode?: 'echo' | 'manual';
-  /** Milliseconds every call and list waits, to make busy states visible. */
+  /** Milliseconds every call waits, to make busy states visible. */
   latencyMs?: number;
 }
 
-let clock = Date.UTC(2025, 0, 1);
-function nextTime(): string {
-  clock += 1000;
-  return new Date(clock).toISOString();
+/** What a seeded session is doing besides existing. */
+export interface SeedState extends Partial<ResourceView> {
+  running?: boolean;
+  locked?: boolean;
+  activity?: Activity;
+  activity_since?: string;
+  activity_detail?: string;
+  /** What `peek` shows; default `[screen of NAME]`. */
+  screen?: string;
+}
+
+interface FakeAgent {
+  spec: Required<Pick<FakeAgentSpec, 'id' | 'host'>>;
+  built: BuiltAgent;
+  runtime: FakeRuntime;
+  up: boolean;
 }
 
 export class FakeSessionDirectory implements AgentDirectory {
-  readonly sessions = new Map<string, Stored>();
-  readonly agentSpecs: FakeAgentSpec[];
-  readonly attaches: FakeAttach[] = [];
   /** Every op called, in order, for assertions. */
   readonly calls: Array<{ agentId: string; op: OpName; params: unknown }> = [];
   readonly events = new EventEmitter();
-  private readonly clients = new Map<string, FakeAgentClient>();
+  private readonly agentsById = new Map<string, FakeAgent>();
+  private readonly names = new Map<string, string>();
+  private readonly owners = new Map<string, FakeAgent>();
+  private readonly screens = new Map<string, string>();
+  private inner!: MultiAgentDirectory;
+  private clock = Date.UTC(2025, 0, 1);
 
-  constructor(private readonly opts: FakeDirectoryOptions = {}) {
-    this.agentSpecs = (opts.agents ?? [{ id: 'local', host: 'local' }]).map((a) => ({
-      host: a.host ?? `${a.id}.example:222`,
-      reachable: a.reachable ?? true,
-      version: a.version ?? '0.1.0',
-      ...a,
-    }));
-    for (const a of this.agentSpecs) this.clients.set(a.id, new FakeAgentClient(this, a));
+  private constructor(
+    private readonly opts: FakeDirectoryOptions,
+    private readonly root: string,
+  ) {}
+
+  static async create(opts: FakeDirectoryOptions = {}): Promise<FakeSessionDirectory> {
+    const dir = new FakeSessionDirectory(opts, await mkdtemp(join(tmpdir(), 'convocate-fake-')));
+    for (const spec of opts.agents ?? [{ id: 'local', host: 'local' }]) await dir.addAgent(spec);
+    dir.inner = new MultiAgentDirectory([...dir.agentsById.values()].map((a) => dir.clientOf(a)));
+    return dir;
   }
 
-  /** Adds a session directly, as if another operator had made it. */
-  add(
-    agentId: string,
-    meta: Partial<SessionMeta> & { name: string },
-    live: Partial<Pick<Stored, 'running' | 'locked' | 'screen' | keyof ActivityView | keyof ResourceView>> = {},
-  ): Session {
-    const now = nextTime();
-    const s: Stored = {
-      uuid: meta.uuid ?? randomUUID(),
-      name: meta.name,
-      port: meta.port ?? 0,
-      protocol: meta.protocol ?? 'tcp',
-      dns_name: meta.dns_name ?? '',
-      created_at: meta.created_at ?? now,
-      last_accessed: meta.last_accessed ?? now,
-      agent_id: agentId,
-      running: live.running ?? false,
-      locked: live.locked ?? false,
-      attaches: 0,
-      ...NO_ACTIVITY,
-      ...NO_RESOURCES,
-      screen: `[screen of ${meta.name}]`,
-      ...live,
-    };
-    this.sessions.set(s.uuid, s);
-    return this.view(s);
+  /** Adds a session, as if another operator had made it, in the state asked for. */
+  async add(agentId: string, meta: { name: string; port?: number; protocol?: Protocol; dns_name?: string }, state: SeedState = {}): Promise<Session> {
+    const agent = this.agent(agentId);
+    const { engine, store } = agent.built;
+    const s = await engine.create({ name: meta.name, port: meta.port ?? 0, protocol: meta.protocol, dns_name: meta.dns_name ?? '' });
+    this.know(agent, s);
+    this.screens.set(s.uuid, state.screen ?? `[screen of ${s.name}]`);
+    if (state.running) await engine.restart(s.uuid);
+    if (state.locked) await new LockManager({ dir: store.dir, pid: process.ppid }).acquire(s.uuid);
+    if (state.activity) await this.writeActivity(agent, s.uuid, state.activity, state.activity_detail ?? '', state.activity_since);
+    if (state.cpu_percent !== undefined || state.mem_bytes !== undefined) {
+      agent.runtime.usage.set(`fake-${s.uuid}`, { cpu_percent: state.cpu_percent ?? null, mem_bytes: state.mem_bytes ?? null });
+      // One-shot stats are fetched in the background: one list asks, the next ones show them.
+      await engine.list();
+      await new Promise((r) => setImmediate(r));
+    }
+    // An agent that is down was seen once before, so its sessions stay listed.
+    if (!agent.up) await this.whileUp(agent, () => this.inner?.listAll());
+    return engine.get(s.uuid);
   }
 
-  /** The agent reports a new activity for a session, as a hook inside its container would make it. */
-  setActivity(uuid: string, activity: Activity, detail = ''): void {
-    const s = this.sessions.get(uuid);
-    if (!s) throw new Error(`no session ${uuid}`);
-    Object.assign(s, { activity, activity_since: new Date().toISOString(), activity_detail: detail });
+  /** The session's Claude reports a new activity through its hook; resolves once the agent sees it. */
+  async setActivity(uuid: string, activity: Activity, detail = ''): Promise<void> {
+    const agent = this.agentOf(uuid);
+    await this.writeActivity(agent, uuid, activity, detail);
+  }
+
+  setScreen(uuid: string, text: string): void {
+    this.screens.set(uuid, text);
   }
 
   setReachable(agentId: string, reachable: boolean): void {
-    const a = this.agentSpecs.find((x) => x.id === agentId);
-    if (a) a.reachable = reachable;
+    this.agent(agentId).up = reachable;
   }
 
-  /** The `subscribe` argument of runTui: `emitChange()` fires a status event. */
+  /** Every attach so far, oldest first. */
+  get attaches(): FakeAttach[] {
+    return [...this.agentsById.values()].flatMap((a) => a.runtime.ptys).map((p) => toAttach(p));
+  }
+
+  /** The `subscribe` argument of runTui: agents' events and `emitChange()` reach it. */
   subscribe = (onEvent: () => void): { close(): void } => {
     this.events.on('change', onEvent);
     return { close: () => this.events.off('change', onEvent) };
@@ -144,267 +150,138 @@ export class FakeSessionDirectory implements AgentDirectory {
     this.events.emit('change');
   }
 
-  view(s: Stored): Session {
-    const { running, locked, attaches, screen: _screen, ...rest } = s;
-    const attached = attaches > 0;
-    const agent = this.agentSpecs.find((a) => a.id === s.agent_id);
-    const live = running ? {} : { ...NO_ACTIVITY, ...NO_RESOURCES };
-    return { ...rest, ...live, running, attached, state: sessionState({ running, attached, locked }), agent_host: agent?.host };
+  async sessionCount(): Promise<number> {
+    return (await this.listAll()).sessions.length;
   }
 
   agents(): AgentInfo[] {
-    return this.agentSpecs.map((a) => ({ id: a.id, host: a.host ?? a.id }));
+    return this.inner.agents();
   }
 
   client(agentId: string): AgentClient {
-    const c = this.clients.get(agentId);
-    if (!c) throw new ConvocateError('not_found', `agent "${agentId}" not found`);
-    return c;
+    return this.inner.client(agentId);
   }
 
-  async listAll(): Promise<MergedList> {
-    await this.delay();
-    const all = [...this.sessions.values()].map((s) => this.view(s));
-    all.sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
-    return { sessions: all, broken: [], unreachable: this.health().filter((h) => !h.reachable) };
+  listAll(): Promise<MergedList> {
+    return this.inner.listAll();
   }
 
   health(): AgentHealth[] {
-    return this.agentSpecs.map((a) => ({
-      info: { id: a.id, host: a.host ?? a.id },
-      reachable: a.reachable !== false,
-      version: a.version,
-      error: a.reachable === false ? 'connect ECONNREFUSED' : undefined,
-      lastHeartbeat: this.heartbeats.get(a.id),
-    }));
+    return this.inner.health();
   }
-
-  readonly heartbeats = new Map<string, string>();
 
   noteHeartbeat(agentId: string, at: string): void {
-    this.heartbeats.set(agentId, at);
+    this.inner.noteHeartbeat(agentId, at);
   }
 
-  async resolve(id: string): Promise<Session> {
-    const hits = [...this.sessions.values()].filter((s) => s.uuid.startsWith(id) || s.name === id);
-    if (hits.length !== 1) throw errors.notFound(id);
-    return this.view(hits[0]!);
+  resolve(id: string): Promise<Session> {
+    return this.inner.resolve(id);
   }
 
-  async close(): Promise<void> {}
-
-  async delay(): Promise<void> {
-    if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
+  async close(): Promise<void> {
+    for (const a of this.agentsById.values()) a.built.engine.close();
+    await rm(this.root, { recursive: true, force: true });
   }
 
-  get attachMode(): 'echo' | 'manual' {
-    return this.opts.attachMode ?? 'manual';
-  }
-}
-
-/** The protocol's own rules, so that the fake answers bad input as an agent does. */
-function checkFields(p: { name?: string; port?: number; protocol?: string; dns_name?: string }, requireName: boolean): void {
-  if (requireName || (p.name !== undefined && p.name !== '')) validateName(p.name);
-  if (p.port !== undefined) validatePort(p.port);
-  if (p.protocol !== undefined) validateProtocol(p.protocol);
-  if (p.dns_name !== undefined) validateDnsName(p.dns_name);
-}
-
-class FakeAgentClient implements AgentClient {
-  readonly info: AgentInfo;
-
-  constructor(private readonly dir: FakeSessionDirectory, private readonly spec: FakeAgentSpec) {
-    this.info = { id: spec.id, host: spec.host ?? spec.id };
-  }
-
-  async call<O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>> {
-    this.dir.calls.push({ agentId: this.spec.id, op, params });
-    await this.dir.delay();
-    if (this.spec.reachable === false) throw new ConvocateError('unavailable', `agent ${this.spec.id} is unreachable`);
-    return this.run(op, params as Record<string, unknown>) as OpResult<O>;
-  }
-
-  private find(id: unknown): Stored {
-    const s = this.dir.sessions.get(String(id));
-    if (!s || s.agent_id !== this.spec.id) throw errors.notFound(String(id));
-    return s;
-  }
-
-  private portFree(port: number, protocol: string, except?: string): number {
-    const taken = (p: number) =>
-      [...this.dir.sessions.values()].some(
-        (s) => s.agent_id === this.spec.id && s.uuid !== except && s.port === p && s.protocol === protocol,
-      );
-    if (port === -1) {
-      let p = 1001;
-      while (taken(p)) p++;
-      return p;
-    }
-    if (port > 0 && taken(port)) throw errors.portInUse(port, protocol);
-    return port;
-  }
-
-  private dnsFree(name: string, except?: string): void {
-    if (name && [...this.dir.sessions.values()].some((s) => s.dns_name === name && s.uuid !== except)) {
-      throw errors.dnsInUse(name);
-    }
-  }
-
-  private run(op: OpName, p: Record<string, unknown>): unknown {
-    const v = (s: Stored) => this.dir.view(s);
-    switch (op) {
-      case 'ping':
-        return { agent_id: this.spec.id, version: this.spec.version ?? '0.1.0', server_time: new Date().toISOString() };
-      case 'list':
-        return { sessions: [...this.dir.sessions.values()].filter((s) => s.agent_id === this.spec.id).map(v), broken: [] };
-      case 'get':
-        return v(this.find(p.id));
-      case 'create': {
-        checkFields(p, true);
-        const protocol = (p.protocol as Protocol | undefined) ?? 'tcp';
-        const port = this.portFree((p.port as number | undefined) ?? 0, protocol);
-        this.dnsFree(String(p.dns_name ?? ''));
-        return this.dir.add(this.spec.id, { name: String(p.name), port, protocol, dns_name: String(p.dns_name ?? '') });
-      }
-      case 'edit': {
-        const s = this.find(p.id);
-        checkFields(p, false);
-        const protocol = (p.protocol as Protocol | undefined) ?? s.protocol;
-        const port = p.port === undefined ? s.port : this.portFree(p.port as number, protocol, s.uuid);
-        if (p.dns_name !== undefined) this.dnsFree(String(p.dns_name), s.uuid);
-        Object.assign(s, {
-          name: p.name ? String(p.name) : s.name,
-          protocol,
-          port,
-          dns_name: p.dns_name === undefined ? s.dns_name : String(p.dns_name),
-        });
-        return v(s);
-      }
-      case 'clone': {
-        const src = this.find(p.source_id);
-        checkFields({ name: String(p.name) }, true);
-        return this.dir.add(this.spec.id, { name: String(p.name), protocol: src.protocol });
-      }
-      case 'delete': {
-        const s = this.find(p.id);
-        this.dir.sessions.delete(s.uuid);
-        return { uuid: s.uuid };
-      }
-      case 'kill': {
-        const s = this.find(p.id);
-        s.running = false;
-        return v(s);
-      }
-      case 'background': {
-        const s = this.find(p.id);
-        for (const a of this.dir.attaches) if (a.sessionId === s.uuid) a.detach();
-        return v(s);
-      }
-      case 'restart': {
-        const s = this.find(p.id);
-        if (s.running) throw errors.alreadyRunning();
-        s.running = true;
-        return v(s);
-      }
-      case 'override': {
-        const s = this.find(p.id);
-        s.locked = false;
-        return v(s);
-      }
-      case 'peek': {
-        const s = this.find(p.id);
-        if (!s.running) throw new ConvocateError('invalid_argument', 'session is not running: nothing to peek at (attach or restart starts it)');
-        return { text: s.screen.split('\n').slice(-((p.lines as number | undefined) ?? 40)).join('\n') };
-      }
-      default:
-        throw errors.unknownOp(op);
-    }
-  }
-
-  async attach(id: string, cols: number, rows: number, opts: AttachOptions = {}): Promise<AttachHandle> {
-    await this.dir.delay();
-    if (this.spec.reachable === false) throw new ConvocateError('unavailable', `agent ${this.spec.id} is unreachable`);
-    const s = this.find(id);
-    s.running = true;
-    s.attaches++;
-    s.last_accessed = nextTime();
-    const { handle, attach } = fakeRelay(s.uuid, cols, rows, this.dir.attachMode === 'echo' ? s.name : undefined, opts.readOnly ?? false);
-    this.dir.attaches.push(attach);
-    void attach.done.then(() => {
-      s.attaches--;
+  private async addAgent(spec: FakeAgentSpec): Promise<void> {
+    const runtime = new FakeRuntime({
+      images: [IMAGE],
+      pty: this.opts.attachMode === 'echo' ? 'echo' : 'silent',
+      banner: (p) => `\x1b[2J\x1b[H[fake session ${this.names.get(p.uuid) ?? p.uuid}] ${p.cols}x${p.rows}${p.readOnly ? ' read-only' : ''}\r\n`,
+      onExec: (uuid, cmd) => ({ exitCode: 0, output: cmd.includes('capture-pane') ? `${this.screens.get(uuid) ?? ''}\n` : '' }),
     });
-    return handle;
+    const root = join(this.root, spec.id);
+    const config = resolveAgentConfig({ configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image: IMAGE }, {});
+    const built = await buildAgent(config, {
+      runtime,
+      agentId: spec.id,
+      settingsStore: new MemorySettingsStore(),
+      // A steady clock: sessions added one after another sort newest first.
+      now: () => new Date((this.clock += 1000)),
+      emit: (ev) => {
+        if (ev.type !== 'agent.heartbeat') this.emitChange();
+      },
+    });
+    this.agentsById.set(spec.id, { spec: { id: spec.id, host: spec.host ?? `${spec.id}.example:222` }, built, runtime, up: spec.reachable !== false });
   }
 
-  async close(): Promise<void> {}
+  /** The shell's in-process client, behind the test's switches: recorded calls, latency, and an agent that is down. */
+  private clientOf(agent: FakeAgent): AgentClient {
+    const local = new LocalAgentClient(agent.built.api);
+    const gate = async (): Promise<void> => {
+      if (this.opts.latencyMs) await new Promise((r) => setTimeout(r, this.opts.latencyMs));
+      if (!agent.up) throw new ConvocateError('unavailable', `agent ${agent.spec.id} is unreachable`);
+    };
+    return {
+      info: { id: agent.spec.id, host: agent.spec.host },
+      call: async <O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>> => {
+        this.calls.push({ agentId: agent.spec.id, op, params });
+        await gate();
+        const result = await local.call(op, params);
+        if (op === 'create' || op === 'clone' || op === 'edit') this.know(agent, result as Session);
+        return result;
+      },
+      attach: async (id: string, cols: number, rows: number, opts?: AttachOptions): Promise<AttachHandle> => {
+        await gate();
+        return local.attach(id, cols, rows, opts);
+      },
+      close: () => local.close(),
+    };
+  }
+
+  private know(agent: FakeAgent, s: Session): void {
+    this.names.set(s.uuid, s.name);
+    this.owners.set(s.uuid, agent);
+  }
+
+  private async whileUp<T>(agent: FakeAgent, fn: () => Promise<T> | undefined): Promise<void> {
+    agent.up = true;
+    try {
+      await fn();
+    } finally {
+      agent.up = false;
+    }
+  }
+
+  private async writeActivity(agent: FakeAgent, uuid: string, activity: Activity, detail: string, since?: string): Promise<void> {
+    const at = since ?? new Date().toISOString();
+    await writeFile(join(agent.built.store.homeDir(uuid), ACTIVITY_FILE), `${activity}\n${at}\n${detail}\n`);
+    // A stopped session is `none` whatever its file says.
+    if (!agent.runtime.containers.has(uuid)) return;
+    // The agent learns it from its watcher, as it would from a real hook.
+    for (let i = 0; i < 400; i++) {
+      if ((await agent.built.engine.get(uuid)).activity === activity) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error(`the agent never saw ${uuid} turn ${activity}`);
+  }
+
+  private agent(agentId: string): FakeAgent {
+    const a = this.agentsById.get(agentId);
+    if (!a) throw new Error(`no fake agent ${agentId}`);
+    return a;
+  }
+
+  private agentOf(uuid: string): FakeAgent {
+    const a = this.owners.get(uuid);
+    if (!a) throw new Error(`no session ${uuid}`);
+    return a;
+  }
 }
 
-/**
- * A relay whose far side is in memory. With `echoName`, it behaves like a tiny
- * program in tmux: it shows its name and size, echoes input, and Ctrl-B D ends it.
- */
-function fakeRelay(
-  sessionId: string,
-  cols: number,
-  rows: number,
-  echoName: string | undefined,
-  readOnly: boolean,
-): { handle: AttachHandle; attach: FakeAttach } {
-  const toOperator = new PassThrough();
-  let typed = '';
-  let ended = false;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => (resolveDone = r));
-
-  const attach: FakeAttach = {
-    sessionId,
-    cols,
-    rows,
-    readOnly,
-    resizes: [],
-    input: () => typed,
-    write: (text) => {
-      if (!ended) toOperator.write(text);
+function toAttach(p: FakePty): FakeAttach {
+  return {
+    sessionId: p.uuid,
+    get cols() {
+      return p.cols;
     },
-    detach: () => {
-      if (ended) return;
-      ended = true;
-      toOperator.end();
-      stream.push(null);
-      resolveDone();
+    get rows() {
+      return p.rows;
     },
-    done,
+    readOnly: p.readOnly,
+    resizes: p.resizes,
+    input: () => p.input(),
+    write: (text) => p.write(text),
+    detach: () => p.hangUp(),
   };
-
-  const stream = new Duplex({
-    read() {
-      // Data is pushed as it arrives from toOperator.
-    },
-    write(chunk: Buffer | string, _enc, cb) {
-      const text = chunk.toString();
-      typed += text;
-      if (echoName) {
-        // Like tmux attach -r: a watcher's keys never reach the program, but Ctrl-B D still detaches.
-        if (!readOnly) attach.write(text.replace(/\r/g, '\r\n'));
-        if (typed.includes('\x02d') || typed.includes('\x02D')) attach.detach();
-      }
-      cb();
-    },
-  });
-  toOperator.on('data', (c: Buffer) => stream.push(c));
-
-  if (echoName) attach.write(`\x1b[2J\x1b[H[fake session ${echoName}] ${cols}x${rows}${readOnly ? ' read-only' : ''}\r\n`);
-
-  const handle: AttachHandle = {
-    stream,
-    resize: async (c, r) => {
-      attach.resizes.push([c, r]);
-      attach.cols = c;
-      attach.rows = r;
-      if (echoName) attach.write(`[size ${c}x${r}]\r\n`);
-    },
-    done,
-    close: () => attach.detach(),
-  };
-  return { handle, attach };
 }

@@ -4,6 +4,7 @@
 // behave like a tiny program in tmux. Not part of the built package.
 import { Duplex } from 'node:stream';
 import { ConvocateError, errors } from '../../protocol/errors.js';
+import type { ResourceView } from '../../protocol/session.js';
 import type { ContainerInfo, ContainerRuntime, ExecResult, PtyExec, RunSpec } from './container-runtime.js';
 
 interface FakeContainer {
@@ -18,6 +19,10 @@ export interface FakePty {
   user: string;
   cols: number;
   rows: number;
+  /** Every resize, in order. */
+  resizes: Array<[number, number]>;
+  /** A watcher (tmux `attach -r`): in echo mode its keys reach nothing, Ctrl-B D still ends it. */
+  readonly readOnly: boolean;
   /** Everything typed into the PTY so far. */
   input(): string;
   /** Bytes the program draws for the operator. */
@@ -36,6 +41,8 @@ export interface FakeRuntimeOptions {
    * and Ctrl-B D ends it. `silent`: the test drives every byte.
    */
   pty?: 'echo' | 'silent';
+  /** The first line an echo PTY draws; default: its command and size. */
+  banner?: (pty: FakePty) => string;
 }
 
 export class FakeRuntime implements ContainerRuntime {
@@ -43,6 +50,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly ptys: FakePty[] = [];
   readonly execs: Array<{ uuid: string; cmd: string[]; user?: string }> = [];
   readonly images: Set<string>;
+  /** What `oneShotStats` reports per container id; absent means not measurable. */
+  readonly usage = new Map<string, ResourceView>();
   reachable = true;
   runs = 0;
   private gate: Promise<void> | undefined;
@@ -99,7 +108,7 @@ export class FakeRuntime implements ContainerRuntime {
 
   async execPty(uuid: string, cmd: string[], opts: { user: string; cols: number; rows: number }): Promise<PtyExec> {
     this.runningContainer(uuid);
-    const { pty, exec } = fakePty(uuid, cmd, opts, this.opts.pty ?? 'echo');
+    const { pty, exec } = fakePty(uuid, cmd, opts, this.opts.pty ?? 'echo', this.opts.banner);
     this.ptys.push(pty);
     return exec;
   }
@@ -113,6 +122,11 @@ export class FakeRuntime implements ContainerRuntime {
       return { exitCode: attached.length > 0 ? 0 : 1, output: '' };
     }
     return this.opts.onExec?.(uuid, cmd) ?? { exitCode: 0, output: '' };
+  }
+
+  async oneShotStats(containerId: string): Promise<ResourceView> {
+    this.assertReachable();
+    return this.usage.get(containerId) ?? { cpu_percent: null, mem_bytes: null };
   }
 
   async imageExists(tag: string): Promise<boolean> {
@@ -145,6 +159,7 @@ function fakePty(
   cmd: string[],
   size: { user: string; cols: number; rows: number },
   mode: 'echo' | 'silent',
+  banner: ((pty: FakePty) => string) | undefined,
 ): { pty: FakePty; exec: PtyExec } {
   let typed = '';
   let closed = false;
@@ -158,7 +173,7 @@ function fakePty(
       const text = chunk.toString();
       typed += text;
       if (mode === 'echo') {
-        pty.write(text.replace(/\r/g, '\r\n'));
+        if (!pty.readOnly) pty.write(text.replace(/\r/g, '\r\n'));
         if (typed.includes('\x02d') || typed.includes('\x02D')) pty.hangUp();
       }
       cb();
@@ -171,6 +186,8 @@ function fakePty(
     user: size.user,
     cols: size.cols,
     rows: size.rows,
+    resizes: [],
+    readOnly: cmd.includes('-r'),
     input: () => typed,
     write: (text) => {
       if (!closed) stream.push(text);
@@ -186,11 +203,12 @@ function fakePty(
       return closed;
     },
   };
-  if (mode === 'echo') pty.write(`[${cmd.join(' ')}] ${size.cols}x${size.rows}\r\n`);
+  if (mode === 'echo') pty.write(banner?.(pty) ?? `[${cmd.join(' ')}] ${size.cols}x${size.rows}\r\n`);
   const exec: PtyExec = {
     stream,
     exit,
     resize: async (cols, rows) => {
+      pty.resizes.push([cols, rows]);
       pty.cols = cols;
       pty.rows = rows;
       if (mode === 'echo') pty.write(`[size ${cols}x${rows}]\r\n`);

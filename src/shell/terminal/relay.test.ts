@@ -13,8 +13,8 @@ function terminal(cols = 80, rows = 24) {
 }
 
 async function attached() {
-  const dir = new FakeSessionDirectory({ agents: [{ id: 'a1' }] });
-  const s = dir.add('a1', { name: 'web' });
+  const dir = await FakeSessionDirectory.create({ agents: [{ id: 'a1' }] });
+  const s = await dir.add('a1', { name: 'web' });
   const handle = await dir.client('a1').attach(s.uuid, 80, 24);
   return { handle, fake: dir.attaches[0]! };
 }

@@ -7,9 +7,9 @@ import { initialState } from '../app/state.js';
 import { PreviewPoller } from './preview-poller.js';
 
 async function setup(size = { cols: 120, rows: 40 }) {
-  const dir = new FakeSessionDirectory({ agents: [{ id: 'a1' }] });
-  dir.add('a1', { name: 'stopped' });
-  const live = dir.add('a1', { name: 'live' }, { running: true, screen: 'hello \x1b[31mworld\x1b[0m' });
+  const dir = await FakeSessionDirectory.create({ agents: [{ id: 'a1' }] });
+  await dir.add('a1', { name: 'stopped' });
+  const live = await dir.add('a1', { name: 'live' }, { running: true, screen: 'hello \x1b[31mworld\x1b[0m' });
   const store = new AppStore(initialState({ version: 't', build: { node: 'v20', platform: 'linux' }, now: 0 }));
   store.dispatch({ type: 'loaded', list: await dir.listAll(), agents: dir.agents(), health: dir.health() });
   const poller = new PreviewPoller(store, dir, () => size);
@@ -56,7 +56,7 @@ describe('PreviewPoller', () => {
 
   it('captures again at once when the highlight moves to another running session', async () => {
     const { dir, store, poller, peeks } = await setup();
-    const other = dir.add('a1', { name: 'other' }, { running: true, screen: 'other screen' });
+    const other = await dir.add('a1', { name: 'other' }, { running: true, screen: 'other screen' });
     store.dispatch({ type: 'loaded', list: await dir.listAll(), agents: dir.agents(), health: dir.health() });
     poller.start();
     try {

@@ -20,9 +20,10 @@ afterEach(() => {
   cleanups = [];
 });
 
-async function mount(agents?: FakeAgentSpec[], seed?: (dir: FakeSessionDirectory) => void) {
-  const dir = new FakeSessionDirectory({ agents: agents ?? [{ id: 'a1' }] });
-  seed?.(dir);
+async function mount(agents?: FakeAgentSpec[], seed?: (dir: FakeSessionDirectory) => Promise<unknown>) {
+  const dir = await FakeSessionDirectory.create({ agents: agents ?? [{ id: 'a1' }] });
+  cleanups.push(() => void dir.close());
+  await seed?.(dir);
   const store = new AppStore(initialState({ version: '9.9.9', build: { node: 'v20', platform: 'linux/x64' }, now: 0, load: [0.1, 0.2, 0.3] }));
   const attached: Session[] = [];
   const quit = vi.fn();
@@ -53,8 +54,8 @@ async function mount(agents?: FakeAgentSpec[], seed?: (dir: FakeSessionDirectory
 
 describe('App', () => {
   it('renders the title, the sessions and the menu', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'alpha', port: 8080 });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'alpha', port: 8080 });
     });
     await t.see('alpha');
     expect(t.frame()).toMatch(/^convocate\s+1 session\s+load 0\.10 0\.20 0\.30/);
@@ -63,8 +64,8 @@ describe('App', () => {
   });
 
   it('creates a session from the form and selects it', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'alpha' });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'alpha' });
     });
     await t.see('alpha');
     await t.type('n');
@@ -84,8 +85,8 @@ describe('App', () => {
   });
 
   it('shows an agent error in a dialog, then returns to the form as typed', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'alpha', port: 8080 });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'alpha', port: 8080 });
     });
     await t.see('alpha');
     await t.type('N', 'b', TAB, TAB, '8', '0', '8', '0', ENTER);
@@ -98,36 +99,37 @@ describe('App', () => {
   });
 
   it('deletes after Y, and N cancels', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'doomed' });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'doomed' });
     });
     await t.see('doomed');
     await t.type('d');
     await t.see('Y yes');
     await t.type('n');
     await t.see('Enter attach');
-    expect(t.dir.sessions.size).toBe(1);
+    expect(await t.dir.sessionCount()).toBe(1);
     await t.type('D', 'Y');
     await t.see('deleted doomed');
-    expect(t.dir.sessions.size).toBe(0);
+    expect(await t.dir.sessionCount()).toBe(0);
     await t.see('No sessions yet');
   });
 
   it('says why a key does not apply', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'busy' }, { running: true });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'busy' }, { running: true });
     });
     await t.see('busy');
     await t.type('r');
     await t.see('session is already running');
     await t.type('o');
     await t.see('only a locked (L) session has a lock to override');
-    expect(t.dir.calls.filter((c) => c.op !== 'list')).toEqual([]);
+    // Nothing was asked of the agent but reads.
+    expect(t.dir.calls.filter((c) => !['list', 'ping', 'env-list'].includes(c.op))).toEqual([]);
   });
 
   it('keeps an unreachable agent’s sessions, greyed with ?, and Enter says why', async () => {
-    const t = await mount([{ id: 'a1' }, { id: 'a2', reachable: false }], (d) => {
-      d.add('a2', { name: 'faraway' });
+    const t = await mount([{ id: 'a1' }, { id: 'a2', reachable: false }], async (d) => {
+      await d.add('a2', { name: 'faraway' });
     });
     await t.see('faraway');
     expect(t.frame()).toMatch(/\?\s+\w{8}\s+faraway\s+a2/);
@@ -138,8 +140,8 @@ describe('App', () => {
   });
 
   it('Enter hands the chosen session to the attach hook, then returns to the list', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'alpha' });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'alpha' });
     });
     await t.see('alpha');
     await t.type(ENTER);
@@ -176,8 +178,8 @@ describe('App', () => {
   });
 
   it('re-lays out when the terminal is resized', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'alpha' });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'alpha' });
     });
     await t.see('alpha');
     const menuLineCount = () => t.frame().split('\n').filter((l) => /attach|quit/.test(l)).length;
@@ -193,14 +195,14 @@ describe('App', () => {
   });
 
   it('reloads on demand and keeps the selection on the same session', async () => {
-    const t = await mount(undefined, (d) => {
-      d.add('a1', { name: 'older' });
-      d.add('a1', { name: 'newer' });
+    const t = await mount(undefined, async (d) => {
+      await d.add('a1', { name: 'older' });
+      await d.add('a1', { name: 'newer' });
     });
     await t.see(/> -\s+\w{8}\s+newer/);
     await t.type('\x1b[B');
     await t.see(/> -\s+\w{8}\s+older/);
-    t.dir.add('a1', { name: 'newest' });
+    await t.dir.add('a1', { name: 'newest' });
     await t.controller.reload();
     await t.see('newest');
     expect(t.frame()).toMatch(/> -\s+\w{8}\s+older/);
