@@ -68,26 +68,15 @@ export interface AgentUnitOptions {
 export function renderAgentUnit(o: AgentUnitOptions): string {
   const args = ['serve', '--listen', '0.0.0.0:222', '--config-dir', AGENT_CONFIG_DIR, '--cgroup-parent', o.cgroupParent, '--image', o.image];
   if (o.shellPort !== undefined) args.push('--shell-port', String(o.shellPort));
-  return [
-    '[Unit]',
-    'Description=convocate agent: this host\'s sessions over SSH (tcp/222)',
+  return renderService({
+    description: 'convocate agent: this host\'s sessions over SSH (tcp/222)',
     // The slice has no [Install] of its own: the agent brings it up at boot, before any container lands in it.
-    `Wants=network-online.target docker.service ${SLICE_UNIT}`,
-    `After=network-online.target docker.service ${SLICE_UNIT}`,
-    '',
-    '[Service]',
-    `ExecStart=${BIN_DIR}/convocate-agent ${args.join(' ')}`,
-    'Restart=on-failure',
-    'RestartSec=2',
+    wants: `network-online.target docker.service ${SLICE_UNIT}`,
+    after: `network-online.target docker.service ${SLICE_UNIT}`,
+    exec: `${BIN_DIR}/convocate-agent ${args.join(' ')}`,
     // Session containers belong to Docker, not to this service: stopping the agent must never stop them.
-    'KillMode=mixed',
-    'StandardOutput=journal',
-    'StandardError=journal',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+    serviceExtra: ['KillMode=mixed'],
+  });
 }
 
 export interface StatusUnitOptions {
@@ -98,17 +87,29 @@ export interface StatusUnitOptions {
 export function renderStatusUnit(o: StatusUnitOptions): string {
   const args = ['status-serve', '--listen', o.listen, '--dnsmasq-pid-file', '/run/dnsmasq/dnsmasq.pid'];
   if (o.dnsDomain) args.push('--dns-domain', o.dnsDomain);
+  return renderService({
+    description: 'convocate status-serve: agent events and the dnsmasq hosts file (tcp/223)',
+    wants: 'network-online.target',
+    after: 'network-online.target dnsmasq.service',
+    exec: `${BIN_DIR}/convocate ${args.join(' ')}`,
+    environment: `CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
+  });
+}
+
+/** A long-running service that restarts on failure and logs to the journal. */
+function renderService(o: { description: string; wants: string; after: string; exec: string; environment?: string; serviceExtra?: string[] }): string {
   return [
     '[Unit]',
-    'Description=convocate status-serve: agent events and the dnsmasq hosts file (tcp/223)',
-    'Wants=network-online.target',
-    'After=network-online.target dnsmasq.service',
+    `Description=${o.description}`,
+    `Wants=${o.wants}`,
+    `After=${o.after}`,
     '',
     '[Service]',
-    `Environment=CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
-    `ExecStart=${BIN_DIR}/convocate ${args.join(' ')}`,
+    ...(o.environment ? [`Environment=${o.environment}`] : []),
+    `ExecStart=${o.exec}`,
     'Restart=on-failure',
     'RestartSec=2',
+    ...(o.serviceExtra ?? []),
     'StandardOutput=journal',
     'StandardError=journal',
     '',

@@ -2,7 +2,7 @@
 // it at a Messages API stand-in on an internal network this test creates, and
 // the walk of issue 9 is seen three ways — `convocate ls --json`, `convocate
 // wait`, and the session.activity events the agent pushes.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAgent, type BuiltAgent } from '../../src/agent/build-agent.js';
@@ -12,7 +12,7 @@ import type { AttachHandle } from '../../src/protocol/agent-api.js';
 import type { Activity } from '../../src/protocol/session.js';
 import type { StatusEvent } from '../../src/protocol/status.js';
 import { cliEnv, cliOk, runCli, type CliEnv } from '../helpers/cli.js';
-import { runCliWithInput } from '../helpers/cli-input.js';
+import { useClaudeSessions } from '../helpers/claude-sessions.js';
 import { requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
 import { startMessagesApi, TEST_API_KEY, type MessagesApiStandIn } from '../helpers/messages-api.js';
 
@@ -39,18 +39,7 @@ beforeAll(async () => {
   api = await startMessagesApi(sessionImage());
   cli = await cliEnv('claude', sessionImage());
   // cliEnv gives sessions a shell; this one runs the image's default, Claude.
-  expect(await cliOk(cli.env, 'env', 'unset', 'CONVOCATE_SESSION_COMMAND')).toMatch(/^unset/);
-  // Sessions join the stand-in's internal network: they reach it and nothing else.
-  await mkdir(cli.env.CONVOCATE_AGENT_CONFIG_DIR!, { recursive: true });
-  await writeFile(join(cli.env.CONVOCATE_AGENT_CONFIG_DIR!, 'settings.json'), JSON.stringify({ network: api.network }));
-  for (const [name, value] of [
-    ['ANTHROPIC_BASE_URL', api.url],
-    ['ANTHROPIC_API_KEY', TEST_API_KEY],
-    ['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', '1'],
-  ]) {
-    const r = await runCliWithInput(['env', 'set', name!], cli.env, `${value}\n`);
-    expect(r.code, r.stderr).toBe(0);
-  }
+  await useClaudeSessions(cli.env, api);
   // The production composition root, in this process, so that its pushed events can be seen.
   agent = await buildAgent(resolveAgentConfig({}, cli.env), {
     emit: (e) => {

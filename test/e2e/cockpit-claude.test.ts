@@ -4,14 +4,14 @@
 // attaching; a tool prompt in the other makes the title say `1 waiting`, rings
 // the bell with an OSC 9 notification once, and `Tab` lands on it; `Enter`
 // shows Claude's permission prompt.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { cliEnv, cliOk, runCli, type CliEnv } from '../helpers/cli.js';
-import { runCliWithInput } from '../helpers/cli-input.js';
+import { useClaudeSessions } from '../helpers/claude-sessions.js';
 import { dockerClient, requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
-import { startMessagesApi, TEST_API_KEY, type MessagesApiStandIn } from '../helpers/messages-api.js';
+import { startMessagesApi, type MessagesApiStandIn } from '../helpers/messages-api.js';
 import { ptyEnv, rowOf, select, sessionNamed, tuiCommand } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
 
@@ -59,17 +59,7 @@ beforeAll(async () => {
   api = await startMessagesApi(sessionImage());
   ctx = await cliEnv('cockpit-claude', sessionImage());
   // cliEnv gives sessions a shell; these run the image's default, Claude.
-  await cliOk(ctx.env, 'env', 'unset', 'CONVOCATE_SESSION_COMMAND');
-  await mkdir(ctx.env.CONVOCATE_AGENT_CONFIG_DIR!, { recursive: true });
-  await writeFile(join(ctx.env.CONVOCATE_AGENT_CONFIG_DIR!, 'settings.json'), JSON.stringify({ network: api.network }));
-  for (const [name, value] of [
-    ['ANTHROPIC_BASE_URL', api.url],
-    ['ANTHROPIC_API_KEY', TEST_API_KEY],
-    ['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', '1'],
-  ] as const) {
-    const r = await runCliWithInput(['env', 'set', name], ctx.env, `${value}\n`);
-    expect(r.code, r.stderr).toBe(0);
-  }
+  await useClaudeSessions(ctx.env, api);
   for (const name of ['talk', 'ask']) {
     await cliOk(ctx.env, 'new', name);
     await cliOk(ctx.env, 'restart', name);
