@@ -92,9 +92,15 @@ describe('the cockpit with the real Claude Code', () => {
     expect((await sessionNamed(ctx.env, 'talk')).attached).toBe(false);
     await waitActivity('talk', 'idle');
 
-    // A Bash tool use in `ask` waits for the operator: the title counts it, the bell and OSC 9 go out.
+    // A Bash tool use in `ask` (its second turn, as in the activity walk) waits for the
+    // operator: the title counts it, the bell and OSC 9 go out.
+    await prompt('ask', 'say hello');
+    await waitFor('the answer in ask', async () => ((await cliOk(ctx.env, 'peek', 'ask')).includes('Hello from the stand-in') ? true : undefined), 60_000);
+    await waitActivity('ask', 'idle');
     await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
-    const screen = await pty.waitForText(/1 waiting/, 90_000);
+    const screen = await pty.waitForText(/1 waiting/, 90_000).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nask's pane:\n${await cliOk(ctx.env, 'peek', 'ask').catch(() => '')}`);
+    });
     expect(rowOf(screen, 'ask')?.line).toMatch(/waiting/);
     const notify = '\x07\x1b]9;convocate: ask is waiting';
     const rang = await waitFor('the bell and OSC 9 for ask', async () => {
