@@ -11,6 +11,7 @@ import { ConvocateError } from '../../protocol/errors.js';
 import { DEFAULT_IMAGE } from '../../protocol/version.js';
 import { DEFAULT_CLAUDE_VERSION, npmClaude, type ClaudeSource } from './claude-binary.js';
 import { assembleContext, contentHash, imageDir, LABELS } from './context.js';
+import { statusOf } from '../runtime/docker-errors.js';
 
 export { DEFAULT_IMAGE, imageDir };
 
@@ -205,7 +206,3 @@ function lastLine(text: string): string {
   return lines[lines.length - 1] ?? '';
 }
 
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}

@@ -8,6 +8,7 @@ import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import { sanitizeText } from '../../protocol/untrusted.js';
 import type { ResourceView } from '../../protocol/session.js';
+import { causeText, ignoreStatus, imageMissing, lastLines, notRunning, statusOf, wrap } from './docker-errors.js';
 import {
   AGENT_LABEL,
   CONTAINER_HOME,
@@ -378,44 +379,4 @@ async function waitExit(exec: Docker.Exec, deadline: number, callTimeoutMs: numb
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return undefined;
-}
-
-function imageMissing(tag: string, cause: unknown): ConvocateError {
-  return new ConvocateError('unavailable', `session image "${tag}" not found: run \`convocate-agent image build --offline\``, { cause });
-}
-
-function notRunning(uuid: string, exitCode?: number, output = ''): ConvocateError {
-  const code = exitCode === undefined ? '' : ` (exit code ${exitCode})`;
-  const tail = lastLines(output);
-  return new ConvocateError('internal', `session ${uuid} container exited before it was ready${code}${tail ? `: ${tail}` : ''}`);
-}
-
-/** The container's own log text: sanitised, since it reaches the operator's terminal in an error. */
-function lastLines(text: string, n = 3): string {
-  return sanitizeText(text.trim().split('\n').slice(-n).join(' | '), { max: 500 });
-}
-
-function wrap(what: string, err: unknown): ConvocateError {
-  return new ConvocateError('internal', `${what}: ${sanitizeText(causeText(err), { max: 500 })}`, { cause: err });
-}
-
-/** The daemon's own message when there is one, else the transport error. */
-function causeText(err: unknown): string {
-  const json = (err as { json?: { message?: unknown } } | null)?.json;
-  if (json && typeof json.message === 'string') return json.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-async function ignoreStatus(p: Promise<unknown>, ...statuses: number[]): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const status = statusOf(err);
-    if (status === undefined || !statuses.includes(status)) throw err;
-  }
 }
