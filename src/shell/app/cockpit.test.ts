@@ -3,18 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity, Session } from '../../protocol/session.js';
 import { activityCounts, activityNews, needingOrder } from './cockpit.js';
-import { charKey, namedKey, type KeyPress } from './keys.js';
-import { reduce, type AppEvent, type Transition } from './reducer.js';
-import type { AppState } from './state.js';
-import { baseState, makeList, makeSession } from './testing.js';
+import { charKey, namedKey } from './keys.js';
+import { reduce, type AppEvent } from './reducer.js';
+import { baseState, key, letter, makeList, makeSession, run } from './testing.js';
 
-function run(state: AppState, ...events: AppEvent[]): Transition {
-  let t: Transition = { state };
-  for (const e of events) t = reduce(t.state, e);
-  return t;
-}
-const key = (k: KeyPress): AppEvent => ({ type: 'key', key: k });
-const letter = (c: string) => key(charKey(c));
 const tab = key(namedKey('tab'));
 const esc = key(namedKey('escape'));
 const enter = key(namedKey('return'));

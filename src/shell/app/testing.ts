@@ -1,6 +1,9 @@
-// Builders shared by the app and UI tests: sessions and states with sensible defaults.
+// Builders shared by the app and UI tests: sessions and states with sensible
+// defaults, and keys run through the reducer.
 import { NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
 import type { MergedList } from './agents.js';
+import { charKey, type KeyPress } from './keys.js';
+import { reduce, type AppEvent, type Transition } from './reducer.js';
 import { initialState, type AppState } from './state.js';
 
 let n = 0;
@@ -43,3 +46,13 @@ export function baseState(over: Partial<AppState> = {}): AppState {
     ...over,
   };
 }
+
+/** Feeds events to the reducer in order; the last transition comes back. */
+export function run(state: AppState, ...events: AppEvent[]): Transition {
+  let t: Transition = { state };
+  for (const e of events) t = reduce(t.state, e);
+  return t;
+}
+
+export const key = (k: KeyPress): AppEvent => ({ type: 'key', key: k });
+export const letter = (c: string): AppEvent => key(charKey(c));
