@@ -7,7 +7,7 @@ import { DEFAULT_PEEK_LINES, type AgentSettings, type ListResult, type OpParams,
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../protocol/status.js';
 import type { Session, SessionMeta } from '../protocol/session.js';
 import { VERSION } from '../protocol/version.js';
-import type { BindMount, ContainerRuntime } from './runtime/container-runtime.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { TMUX_SESSION, CONTAINER_USER } from './runtime/container-runtime.js';
 import type { SessionStore } from './sessions/store.js';
 import { assertUuid } from '../protocol/validation.js';
@@ -30,8 +30,6 @@ export interface EngineOptions {
   agentId: string;
   settings: EngineSettings;
   settingsStore: SettingsStore;
-  /** Extra host mounts for every container. */
-  hostMounts?: BindMount[];
   emit?: (event: StatusEvent) => void;
   /** How long a freshly started container may take to bring tmux up. */
   readyTimeoutMs?: number;
@@ -43,7 +41,7 @@ export interface EngineOptions {
 
 export class SessionEngine {
   readonly agentId: string;
-  readonly live: LiveState;
+  private readonly live: LiveState;
   readonly activity: ActivityMonitor;
   private settings: EngineSettings;
   /** The last activity pushed per session, so that only changes are sent. */
@@ -51,6 +49,7 @@ export class SessionEngine {
   /** Starts in flight, so that concurrent attaches share one instead of failing on each other's lock. */
   private readonly starting = new Map<string, Promise<void>>();
   private readonly panes: PaneCapture;
+  private readonly admission: ResourceProbe;
 
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
@@ -65,6 +64,7 @@ export class SessionEngine {
     });
     this.live = new LiveState(opts.store, opts.runtime, this.activity, resources);
     this.panes = new PaneCapture(opts.runtime);
+    this.admission = opts.resources ?? new CgroupResourceProbe();
   }
 
   /** Watch every session's home for activity from the start, not only after the first list. */
@@ -285,10 +285,11 @@ export class SessionEngine {
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
   async start(meta: SessionMeta): Promise<void> {
     await this.opts.store.assertUniqueAtStart(meta);
+    const env = (await this.opts.sessionEnv?.read()) ?? new Map<string, string>();
     // A key set after the session was made gets approved too.
-    await this.seedHome(meta.uuid);
+    await this.seedHome(meta.uuid, env.get('ANTHROPIC_API_KEY'));
     this.activity.track(meta.uuid);
-    await admit(this.opts.resources ?? new CgroupResourceProbe(), this.settings.cgroupParent, {
+    await admit(this.admission, this.settings.cgroupParent, {
       cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
       memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
     });
@@ -301,8 +302,7 @@ export class SessionEngine {
       protocol: meta.protocol,
       dnsServer: this.settings.dnsServer || undefined,
       cgroupParent: this.settings.cgroupParent || undefined,
-      mounts: this.opts.hostMounts,
-      env: await this.opts.sessionEnv?.entries(),
+      env: [...env].map(([name, value]) => `${name}=${value}`),
       network: this.settings.network || undefined,
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
@@ -327,9 +327,9 @@ export class SessionEngine {
   }
 
   /** Seeding must never stop a session from starting: Claude then just asks its questions. */
-  private async seedHome(uuid: string): Promise<void> {
-    const apiKey = await this.opts.sessionEnv?.get('ANTHROPIC_API_KEY').catch(() => undefined);
-    await seedClaudeHome(this.opts.store.homeDir(uuid), apiKey).catch(() => undefined);
+  private async seedHome(uuid: string, apiKey?: string): Promise<void> {
+    const key = apiKey ?? (await this.opts.sessionEnv?.read().catch(() => undefined))?.get('ANTHROPIC_API_KEY');
+    await seedClaudeHome(this.opts.store.homeDir(uuid), key).catch(() => undefined);
   }
 
   /** A hook wrote the state file: the container runs, and what it wrote is fresh. */

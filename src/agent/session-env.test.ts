@@ -26,7 +26,7 @@ describe('SessionEnvStore', () => {
     expect(await env.set('ANTHROPIC_API_KEY', SECRET)).toEqual(['ANTHROPIC_API_KEY']);
     expect(await env.set('HTTPS_PROXY', 'http://proxy:3128')).toEqual(['ANTHROPIC_API_KEY', 'HTTPS_PROXY']);
     expect((await stat(join(dir, SESSION_ENV_FILE))).mode & 0o777).toBe(0o600);
-    expect(await new SessionEnvStore(dir).entries()).toEqual([`ANTHROPIC_API_KEY=${SECRET}`, 'HTTPS_PROXY=http://proxy:3128']);
+    expect([...(await new SessionEnvStore(dir).read())]).toEqual([['ANTHROPIC_API_KEY', SECRET], ['HTTPS_PROXY', 'http://proxy:3128']]);
     expect(await env.unset('HTTPS_PROXY')).toEqual(['ANTHROPIC_API_KEY']);
     expect(await new SessionEnvStore(dir).names()).toEqual(['ANTHROPIC_API_KEY']);
   });
@@ -34,7 +34,7 @@ describe('SessionEnvStore', () => {
   it('keeps = and spaces inside a value', async () => {
     const env = new SessionEnvStore(dir);
     await env.set('CONVOCATE_SESSION_COMMAND', 'bash -lc "a=b c"');
-    expect(await new SessionEnvStore(dir).get('CONVOCATE_SESSION_COMMAND')).toBe('bash -lc "a=b c"');
+    expect((await new SessionEnvStore(dir).read()).get('CONVOCATE_SESSION_COMMAND')).toBe('bash -lc "a=b c"');
   });
 
   it.each(['', 'lower', '1ABC', 'A-B', 'A B', 'A=B', 'É', 'A'.repeat(129)])('refuses the name %j and changes nothing', async (name) => {

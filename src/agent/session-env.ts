@@ -45,13 +45,9 @@ export class SessionEnvStore {
     return [...(await this.load()).keys()].sort();
   }
 
-  /** `NAME=value` pairs for the container. */
-  async entries(): Promise<string[]> {
-    return [...(await this.load())].map(([k, v]) => `${k}=${v}`);
-  }
-
-  async get(name: string): Promise<string | undefined> {
-    return (await this.load()).get(name);
+  /** Every variable, read afresh (another process may have changed the file). */
+  read(): Promise<ReadonlyMap<string, string>> {
+    return this.load();
   }
 
   async set(name: string, value: string): Promise<string[]> {

@@ -17,12 +17,6 @@ export function containerHostname(uuid: string): string {
   return `convocate-${uuid.slice(0, 8)}`;
 }
 
-export interface BindMount {
-  source: string;
-  target: string;
-  readOnly?: boolean;
-}
-
 /** Everything `docker run --detach` needs for one session (SPEC §3). */
 export interface RunSpec {
   uuid: string;
@@ -36,8 +30,6 @@ export interface RunSpec {
   /** `--dns`; omitted when DNS is not configured. */
   dnsServer?: string;
   cgroupParent?: string;
-  /** Extra host mounts, beside the home. */
-  mounts?: BindMount[];
   /** Session environment, `NAME=value`. */
   env?: string[];
   /** Docker network to join instead of the default bridge; empty or absent for the default. */

@@ -101,7 +101,6 @@ export class DockerRuntime implements ContainerRuntime {
           NetworkMode: spec.network || undefined,
           Mounts: [
             { Type: 'bind', Source: spec.homeDir, Target: CONTAINER_HOME, ReadOnly: false },
-            ...(spec.mounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly ?? false })),
           ],
           PortBindings: publish ? { [portKey]: [{ HostPort: String(spec.port) }] } : undefined,
           Dns: spec.dnsServer ? [spec.dnsServer] : undefined,
