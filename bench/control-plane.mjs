@@ -10,7 +10,7 @@ import { startAgent } from './agents.mjs';
 import { randomUUID } from 'node:crypto';
 import { docker, fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
 import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
-import { ResourceSampler } from '../dist/agent/resources.js';
+import { ResourceSampler } from '../dist/agent/host/resources.js';
 
 const PINGS = Number(process.env.BENCH_PINGS || 300);
 const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
 import { buildAgent } from '../dist/agent/build-agent.js';
-import { resolveAgentConfig } from '../dist/agent/config.js';
+import { resolveAgentConfig } from '../dist/agent/config/config.js';
 import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
 import { DEFAULT_IMAGE } from '../dist/protocol/version.js';
 

@@ -16,7 +16,7 @@ if (!process.env.CONVOCATE_BENCH_VITE) {
 }
 
 const { startLab } = await import('../test/helpers/systemd-host.ts');
-const { buildBundle } = await import('../src/provision/bundle.ts');
+const { buildBundle } = await import('../src/provision/steps/bundle.ts');
 const { DEFAULT_IMAGE } = await import('../src/protocol/version.ts');
 const image = process.env.CONVOCATE_IMAGE || DEFAULT_IMAGE;
 const HOST_BIN = `${ROOT}dist/bin/convocate-host.js`;

@@ -6,15 +6,15 @@ import { mkdir } from 'node:fs/promises';
 import { ConvocateError } from '../protocol/errors.js';
 import type { StatusEvent } from '../protocol/status.js';
 import { isRoot } from '../lib/process.js';
-import { type AgentConfig, loadOrCreateAgentId } from './config.js';
-import { Dispatcher } from './dispatcher.js';
-import { SessionEngine } from './engine.js';
+import { type AgentConfig, loadOrCreateAgentId } from './config/config.js';
+import { Dispatcher } from './ssh/dispatcher.js';
+import { SessionEngine } from './engine/engine.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
-import { SessionEnvStore } from './session-env.js';
+import { SessionEnvStore } from './config/session-env.js';
 import { LockManager } from './sessions/locks.js';
 import { SessionStore } from './sessions/store.js';
-import { FileSettingsStore, type SettingsStore } from './settings.js';
+import { FileSettingsStore, type SettingsStore } from './config/settings.js';
 
 export const SESSION_UID = 1337;
 

@@ -6,8 +6,8 @@ import type { AgentApi } from '../protocol/agent-api.js';
 import { makeEvent, type StatusEvent } from '../protocol/status.js';
 import { VERSION } from '../protocol/version.js';
 import { fingerprint, loadOrCreateHostKey, parsePrivateKey } from '../lib/keys.js';
-import { loadOrCreateAgentId, type AgentConfig } from './config.js';
-import { startAgentServer } from './server.js';
+import { loadOrCreateAgentId, type AgentConfig } from './config/config.js';
+import { startAgentServer } from './ssh/server.js';
 import { StatusEmitter } from './status/emitter.js';
 
 export type Emit = (ev: StatusEvent) => void;

@@ -6,7 +6,7 @@ import { toConvocateError } from '../protocol/errors.js';
 import { DEFAULT_IMAGE, VERSION } from '../protocol/version.js';
 import { buildSessionImage } from '../agent/image/build.js';
 import { claudeSourceFromFlags, type ClaudeFlags } from '../agent/image/claude-flags.js';
-import { resolveAgentConfig, type AgentFlags } from '../agent/config.js';
+import { resolveAgentConfig, type AgentFlags } from '../agent/config/config.js';
 
 const program = new Command('convocate-agent')
   .description('convocate agent: owns this host\'s sessions and containers')

@@ -42,7 +42,7 @@ const code = await runShell(process.argv.slice(2), {
       embedded: async () => {
         const [{ buildAgent }, { resolveAgentConfig }] = await Promise.all([
           import('../agent/build-agent.js'),
-          import('../agent/config.js'),
+          import('../agent/config/config.js'),
         ]);
         return (await buildAgent(resolveAgentConfig({}), { emit: (ev) => localEvents.emit('event', ev) })).api;
       },

@@ -3,14 +3,14 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_IMAGE } from '../protocol/version.js';
-import { checkAgentOptions, initAgent, targetHost } from './agent.js';
-import { buildBundle, type Bundle } from './bundle.js';
+import { checkAgentOptions, initAgent, targetHost } from './commands/init-agent.js';
+import { buildBundle, type Bundle } from './steps/bundle.js';
 import { openHost, type Host } from './host.js';
 import type { Print } from './report.js';
-import { initShell } from './shell.js';
-import { status } from './status.js';
-import { update } from './update.js';
-import { install } from './install.js';
+import { initShell } from './commands/init-shell.js';
+import { status } from './commands/status.js';
+import { update } from './commands/update.js';
+import { install } from './commands/install.js';
 
 interface Globals {
   sshConfig?: string;

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAgent, type BuiltAgent } from '../../src/agent/build-agent.js';
-import { resolveAgentConfig } from '../../src/agent/config.js';
+import { resolveAgentConfig } from '../../src/agent/config/config.js';
 import { CONTAINER_USER, TMUX_SESSION } from '../../src/agent/runtime/container-runtime.js';
 import type { AttachHandle } from '../../src/protocol/agent-api.js';
 import type { Activity } from '../../src/protocol/session.js';

@@ -11,11 +11,11 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SessionEngine } from '../../src/agent/engine.js';
-import { Dispatcher } from '../../src/agent/dispatcher.js';
+import { SessionEngine } from '../../src/agent/engine/engine.js';
+import { Dispatcher } from '../../src/agent/ssh/dispatcher.js';
 import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
 import { SessionStore } from '../../src/agent/sessions/store.js';
-import { MemorySettingsStore } from '../../src/agent/settings.js';
+import { MemorySettingsStore } from '../../src/agent/config/settings.js';
 import { waitFor } from '../helpers/docker.js';
 import { caught } from '../integration/store-helpers.js';
 

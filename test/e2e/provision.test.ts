@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionImage, waitFor } from '../helpers/docker.js';
 import { startLab, type FreshHost, type HostLab } from '../helpers/systemd-host.js';
 import { TuiPty } from '../helpers/tui-pty.js';
-import { sliceLimits } from '../../src/provision/units.js';
+import { sliceLimits } from '../../src/provision/steps/units.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const AGENT_ID = 'a9e11e01';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusEvent } from '../../src/protocol/status.js';
 import { buildAgent, type AgentDeps, type BuiltAgent } from '../../src/agent/build-agent.js';
-import { resolveAgentConfig } from '../../src/agent/config.js';
+import { resolveAgentConfig } from '../../src/agent/config/config.js';
 import { removeAgentContainers, requireDocker, sessionImage, testAgentId } from './docker.js';
 import { useShellSessions } from './shell-sessions.js';
 

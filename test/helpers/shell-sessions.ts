@@ -3,7 +3,7 @@
 // operator would (`convocate env set CONVOCATE_SESSION_COMMAND`).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SESSION_ENV_FILE } from '../../src/agent/session-env.js';
+import { SESSION_ENV_FILE } from '../../src/agent/config/session-env.js';
 
 export const SHELL_SESSION_COMMAND = 'bash -l';
 export const SHELL_SESSION_ENV = `CONVOCATE_SESSION_COMMAND=${SHELL_SESSION_COMMAND}`;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client, ClientChannel } from 'ssh2';
-import { startAgentServer, type AgentServer } from '../../src/agent/server.js';
+import { startAgentServer, type AgentServer } from '../../src/agent/ssh/server.js';
 import { generateEd25519 } from '../../src/lib/keys.js';
 import type { AgentApi } from '../../src/protocol/agent-api.js';
 import { RPC_SUBSYSTEM } from '../../src/protocol/subsystems.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveAgentConfig } from '../../src/agent/config.js';
+import { resolveAgentConfig } from '../../src/agent/config/config.js';
 import { runServe } from '../../src/agent/serve.js';
 import { generateEd25519, writeKeyPair } from '../../src/lib/keys.js';
 import type { StatusEvent } from '../../src/protocol/status.js';

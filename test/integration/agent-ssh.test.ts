@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utils, type Client } from 'ssh2';
-import { startAgentServer, type AgentServer } from '../../src/agent/server.js';
+import { startAgentServer, type AgentServer } from '../../src/agent/ssh/server.js';
 import { generateEd25519, writeKeyPair, type KeyPair } from '../../src/lib/keys.js';
 import { sendWindowChange } from '../../src/lib/ssh-window.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../src/protocol/subsystems.js';

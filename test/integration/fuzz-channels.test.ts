@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerChannel } from 'ssh2';
-import { serveAttachChannel } from '../../src/agent/attach-channel.js';
-import { serveRpcChannel } from '../../src/agent/rpc-channel.js';
+import { serveAttachChannel } from '../../src/agent/ssh/attach-channel.js';
+import { serveRpcChannel } from '../../src/agent/ssh/rpc-channel.js';
 import { FakeAgentApi } from '../helpers/fake-agent-api.js';
 
 /** The server side of one SSH channel, in memory: what the peer sent is pushed in, what the server wrote is kept. */

@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { open, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLIENTS_FILE, LiveState } from '../../src/agent/live-state.js';
+import { CLIENTS_FILE, LiveState } from '../../src/agent/engine/live-state.js';
 import type { ContainerInfo, ContainerRuntime } from '../../src/agent/runtime/container-runtime.js';
 import type { ListResult } from '../../src/protocol/ops.js';
 import { ctx, newStore, useTempDir } from './store-helpers.js';

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startAgentServer, type AgentServer } from '../../src/agent/server.js';
+import { startAgentServer, type AgentServer } from '../../src/agent/ssh/server.js';
 import { StatusEmitter } from '../../src/agent/status/emitter.js';
 import { generateEd25519 } from '../../src/lib/keys.js';
 import type { SessionMeta } from '../../src/protocol/session.js';

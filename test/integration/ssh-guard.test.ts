@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client, ClientChannel } from 'ssh2';
-import { startAgentServer } from '../../src/agent/server.js';
+import { startAgentServer } from '../../src/agent/ssh/server.js';
 import { generateEd25519, writeKeyPair, type KeyPair } from '../../src/lib/keys.js';
 import type { SshLimits } from '../../src/lib/ssh-guard.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM, STATUS_SUBSYSTEM } from '../../src/protocol/subsystems.js';

@@ -1,0 +1,49 @@
+// The op table: decodes params against the protocol schemas and routes each
+// op to the engine. It is the AgentApi both the SSH server and the embedded
+// local agent expose, so the two paths behave identically.
+import type { AgentApi, AttachHandle } from '../../protocol/agent-api.js';
+import type { AttachHeader } from '../../protocol/attach.js';
+import type { OpName, OpParams, OpResult, OpResults } from '../../protocol/ops.js';
+import { decodeParams } from '../../protocol/rpc.js';
+import { VERSION } from '../../protocol/version.js';
+import { attachSession } from '../engine/attach.js';
+import type { SessionEngine } from '../engine/engine.js';
+
+type Handlers = { [O in OpName]: (params: OpParams<O>) => Promise<OpResults[O]> };
+
+export class Dispatcher implements AgentApi {
+  private readonly handlers: Handlers;
+
+  constructor(private readonly engine: SessionEngine) {
+    this.handlers = {
+      ping: async () => ({ agent_id: engine.agentId, version: VERSION, server_time: new Date().toISOString() }),
+      list: () => engine.list(),
+      get: (p) => engine.get(p.id),
+      create: (p) => engine.create(p),
+      edit: (p) => engine.edit(p),
+      clone: (p) => engine.clone(p),
+      delete: (p) => engine.delete(p.id),
+      kill: (p) => engine.kill(p.id),
+      background: (p) => engine.background(p.id),
+      restart: (p) => engine.restart(p.id),
+      override: (p) => engine.override(p.id),
+      'settings-get': async () => engine.settingsView(),
+      'settings-set': (p) => engine.setSettings(p),
+      'env-list': () => engine.envList(),
+      'env-set': (p) => engine.envSet(p),
+      'env-unset': (p) => engine.envUnset(p),
+      peek: (p) => engine.peek(p),
+    };
+  }
+
+  async call<O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>> {
+    // In-process callers are typed, but decoding again keeps both paths' errors identical.
+    const decoded = decodeParams(op, params ?? null);
+    const handler = this.handlers[op] as (p: OpParams<O>) => Promise<OpResult<O>>;
+    return handler(decoded);
+  }
+
+  attach(header: AttachHeader): Promise<AttachHandle> {
+    return attachSession(this.engine, header);
+  }
+}
