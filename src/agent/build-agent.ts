@@ -2,6 +2,7 @@
 // engine + op table, wired from a config and injected parts. `serve`, the
 // shell's embedded `local` agent, the tests and the benchmarks all call it, so
 // every one of them runs the production wiring.
+import { SESSION_UID } from '../protocol/host-files.js';
 import { mkdir } from 'node:fs/promises';
 import { ConvocateError } from '../protocol/errors.js';
 import type { StatusEvent } from '../protocol/status.js';
@@ -16,7 +17,6 @@ import { LockManager } from './sessions/locks.js';
 import { SessionStore } from './sessions/store.js';
 import { FileSettingsStore, type SettingsStore } from './config/settings.js';
 
-export const SESSION_UID = 1337;
 
 /** Parts a caller may replace; each defaults to the production one. */
 export interface AgentDeps {

@@ -6,26 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { ConvocateError, quote } from '../../protocol/errors.js';
+import { isValidEnvName, MAX_ENV_VALUE_BYTES, MAX_ENV_VARS, validateEnvName, validateEnvValue } from '../../protocol/session-env.js';
 
 export const SESSION_ENV_FILE = 'session.env';
-const NAME = /^[A-Z_][A-Z0-9_]*$/;
-const MAX_NAME = 128;
-export const MAX_VALUE_BYTES = 8 * 1024;
-const MAX_VARS = 256;
-
-export function validateEnvName(name: string): void {
-  if (name.length === 0 || name.length > MAX_NAME || !NAME.test(name)) {
-    throw new ConvocateError('invalid_argument', `env name ${quote(name.slice(0, MAX_NAME))} is invalid: use [A-Z_][A-Z0-9_]*, at most ${MAX_NAME} chars`);
-  }
-}
-
-/** The error names the variable and the rule, never the value. */
-export function validateEnvValue(name: string, value: string): void {
-  if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
-    throw new ConvocateError('invalid_argument', `env ${name}: value is longer than ${MAX_VALUE_BYTES} bytes`);
-  }
-  if (/[\0\n\r]/.test(value)) throw new ConvocateError('invalid_argument', `env ${name}: value must not contain NUL or a line break`);
-}
+/** Kept for callers that name the cap by this module. */
+export const MAX_VALUE_BYTES = MAX_ENV_VALUE_BYTES;
+export { validateEnvName, validateEnvValue };
 
 /**
  * Read afresh on every use: another process on this host (a CLI's embedded
@@ -54,7 +40,7 @@ export class SessionEnvStore {
     validateEnvName(name);
     validateEnvValue(name, value);
     return this.change((vars) => {
-      if (!vars.has(name) && vars.size >= MAX_VARS) throw new ConvocateError('invalid_argument', `at most ${MAX_VARS} session env variables`);
+      if (!vars.has(name) && vars.size >= MAX_ENV_VARS) throw new ConvocateError('invalid_argument', `at most ${MAX_ENV_VARS} session env variables`);
       vars.set(name, value);
     });
   }
@@ -100,7 +86,7 @@ export function parse(text: string, path: string): Map<string, string> {
     if (line === '' || line.startsWith('#')) return;
     const eq = line.indexOf('=');
     const name = eq > 0 ? line.slice(0, eq) : '';
-    if (!NAME.test(name) || name.length > MAX_NAME) {
+    if (!isValidEnvName(name)) {
       throw new ConvocateError('internal', `${path}: line ${i + 1} is not NAME=value`);
     }
     vars.set(name, line.slice(eq + 1));

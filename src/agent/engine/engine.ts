@@ -22,7 +22,8 @@ import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture } from './pane-capture.js';
 import { peekPane } from './peek.js';
-import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, parseCapPercent, type ResourceProbe } from './admission.js';
+import { admit, CgroupResourceProbe, parseCapPercent, type ResourceProbe } from './admission.js';
+import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 
 export interface EngineOptions {
   store: SessionStore;

@@ -19,6 +19,7 @@ import { readSessionFile, writeSessionFile } from './session-file.js';
 import {
   assertUuid,
   isUuid,
+  sameDnsName,
   validateDnsName,
   validateName,
   validatePort,
@@ -296,7 +297,7 @@ export class SessionStore {
 }
 
 function assertDnsFree(dns: string, others: SessionMeta[]): void {
-  if (dns !== '' && others.some((s) => s.dns_name === dns)) throw errors.dnsInUse(dns);
+  if (others.some((s) => sameDnsName(s.dns_name, dns))) throw errors.dnsInUse(dns);
 }
 
 async function copyTree(src: string, dst: string, sourceUuid: string): Promise<void> {
