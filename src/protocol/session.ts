@@ -3,8 +3,25 @@
 export const PROTOCOLS = ['tcp', 'udp'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
+/** A session's outbound policy (SPEC §2 `egress`), enforced on the agent host. */
+export const EGRESS_POLICIES = ['open', 'none', 'allow'] as const;
+export type EgressPolicy = (typeof EGRESS_POLICIES)[number];
+
+/** The confinement fields a session carries; what an old session.json without them reads as. */
+export interface SessionLimits {
+  /** Cores (fractions allowed); null = the agent's default. */
+  cpus: number | null;
+  /** Bytes; null = the agent's default. */
+  memory_bytes: number | null;
+  egress: EgressPolicy;
+  /** CIDRs and host names reachable under `allow`. */
+  egress_allow: string[];
+}
+
+export const DEFAULT_LIMITS: SessionLimits = { cpus: null, memory_bytes: null, egress: 'open', egress_allow: [] };
+
 /** What the agent persists in `<sessions-dir>/<uuid>/session.json`. */
-export interface SessionMeta {
+export interface SessionMeta extends SessionLimits {
   uuid: string;
   name: string;
   /** 0 = none, otherwise 1–65535 (`-1` is resolved to a real port before it is stored). */

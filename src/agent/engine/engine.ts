@@ -6,9 +6,11 @@ import { errors, ConvocateError } from '../../protocol/errors.js';
 import { DEFAULT_PEEK_LINES, type AgentSettings, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../../protocol/status.js';
 import type { Session, SessionMeta } from '../../protocol/session.js';
-import { VERSION } from '../../protocol/version.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { TMUX_SESSION, CONTAINER_USER } from '../runtime/container-runtime.js';
+import { TMUX_SESSION, CONTAINER_USER, SESSIONS_NETWORK, sessionMac } from '../runtime/container-runtime.js';
+import type { SessionFirewall } from '../host/firewall.js';
+import { assertWithinCaps, hostSize, resolveLimits, sessionRules, type HostSize } from './confinement.js';
+import { settingsPatch, settingsView } from './settings-view.js';
 import type { SessionStore } from '../sessions/store.js';
 import { assertUuid } from '../../protocol/validation.js';
 import type { EngineSettings, SettingsStore } from '../config/settings.js';
@@ -22,7 +24,7 @@ import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture } from './pane-capture.js';
 import { peekPane } from './peek.js';
-import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, parseCapPercent, type ResourceProbe } from './admission.js';
+import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, type ResourceProbe } from './admission.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -37,6 +39,12 @@ export interface EngineOptions {
   sessionEnv?: SessionEnvStore;
   /** What admission control measures; the host's cgroups by default. */
   resources?: ResourceProbe;
+  /** The host firewall; without one, sessions with an egress policy other than `open` cannot start. */
+  firewall?: SessionFirewall;
+  /** Host ports no session may reach (the agent's and status-serve's). */
+  blockedPorts?: number[];
+  /** Cores and RAM the caps are taken of; this host's by default. */
+  hostSize?: HostSize;
 }
 
 export class SessionEngine {
@@ -100,11 +108,18 @@ export class SessionEngine {
   }
 
   async create(p: OpParams<'create'>): Promise<Session> {
+    assertWithinCaps(p, this.settings, this.host);
+    // Without a policy of its own a session gets the agent's default one.
+    const egress = p.egress ?? (p.egress_allow ? 'allow' : this.settings.egress ?? 'open');
     const meta = await this.opts.store.create({
       name: p.name,
       port: p.port ?? 0,
       protocol: p.protocol ?? 'tcp',
       dns_name: p.dns_name ?? '',
+      cpus: p.cpus ?? null,
+      memory_bytes: p.memory_bytes ?? null,
+      egress,
+      egress_allow: p.egress_allow ?? (p.egress === undefined ? this.settings.egressAllow ?? [] : []),
     });
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
@@ -114,12 +129,17 @@ export class SessionEngine {
 
   async edit(p: OpParams<'edit'>): Promise<Session> {
     assertUuid(p.id);
+    assertWithinCaps(p, this.settings, this.host);
     const meta = await this.opts.store.locks.withLock(p.id, () =>
       this.opts.store.update(p.id, {
         name: p.name,
         port: p.port,
         protocol: p.protocol,
         dns_name: p.dns_name,
+        cpus: p.cpus,
+        memory_bytes: p.memory_bytes,
+        egress: p.egress ?? (p.egress_allow ? 'allow' : undefined),
+        egress_allow: p.egress_allow,
       }),
     );
     this.emitSession('container.edited', meta);
@@ -145,7 +165,7 @@ export class SessionEngine {
       if (err instanceof ConvocateError && err.code === 'not_found') throw err;
     });
     await this.opts.store.locks.withLock(id, async () => {
-      await this.opts.runtime.stop(id, 10);
+      await this.stopContainer(id);
       await this.opts.store.remove(id);
     });
     this.activity.forget(id);
@@ -158,7 +178,7 @@ export class SessionEngine {
     assertUuid(id);
     const meta = await this.opts.store.get(id);
     const wasRunning = await this.live.isRunning(id);
-    await this.opts.store.locks.withLock(id, () => this.opts.runtime.stop(id, 10));
+    await this.opts.store.locks.withLock(id, () => this.stopContainer(id));
     // A kill of a stopped session changes nothing the shell needs to hear about.
     if (wasRunning) this.emit('container.stopped', null, id);
     this.pushed.delete(id);
@@ -235,29 +255,11 @@ export class SessionEngine {
   }
 
   settingsView(): AgentSettings {
-    return {
-      agent_id: this.agentId,
-      version: VERSION,
-      image: this.settings.image,
-      sessions_dir: this.opts.store.dir,
-      dns_server: this.settings.dnsServer,
-      cgroup_parent: this.settings.cgroupParent,
-      network: this.settings.network ?? '',
-      cpu_cap_percent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
-      mem_cap_percent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
-    };
+    return settingsView(this.settings, { agentId: this.agentId, sessionsDir: this.opts.store.dir });
   }
 
   async setSettings(p: OpParams<'settings-set'>): Promise<AgentSettings> {
-    const next: EngineSettings = {
-      image: p.image ?? this.settings.image,
-      dnsServer: p.dns_server ?? this.settings.dnsServer,
-      cgroupParent: p.cgroup_parent ?? this.settings.cgroupParent,
-      network: p.network ?? this.settings.network,
-      cpuCapPercent: p.cpu_cap_percent === undefined ? this.settings.cpuCapPercent : parseCapPercent(p.cpu_cap_percent, 'cpu_cap_percent'),
-      memCapPercent: p.mem_cap_percent === undefined ? this.settings.memCapPercent : parseCapPercent(p.mem_cap_percent, 'mem_cap_percent'),
-    };
-    if (!next.image.trim()) throw new ConvocateError('invalid_argument', 'image must not be empty');
+    const next = await settingsPatch(this.settings, p, { runtime: this.opts.runtime, host: this.host });
     await this.opts.settingsStore.save(next);
     this.settings = next;
     return this.settingsView();
@@ -293,6 +295,14 @@ export class SessionEngine {
       cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
       memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
     });
+    const network = this.settings.network || SESSIONS_NETWORK;
+    if (!this.settings.network) await this.opts.runtime.ensureSessionsNetwork?.();
+    const mac = sessionMac(meta.uuid);
+    const firewall = this.opts.firewall;
+    if (!firewall && meta.egress !== 'open') {
+      throw new ConvocateError('unavailable', `egress "${meta.egress}" needs the host firewall, which this agent does not run (it needs root and iptables)`);
+    }
+    const rules = await sessionRules(meta, { mac, blockedPorts: this.opts.blockedPorts ?? [], dnsServer: this.settings.dnsServer || undefined });
     await this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,
@@ -303,10 +313,24 @@ export class SessionEngine {
       dnsServer: this.settings.dnsServer || undefined,
       cgroupParent: this.settings.cgroupParent || undefined,
       env: [...env].map(([name, value]) => `${name}=${value}`),
-      network: this.settings.network || undefined,
+      network,
+      macAddress: mac,
+      ...resolveLimits(meta, this.settings, this.host),
+      // The rules are in place before the container's first packet.
+      beforeStart: firewall ? () => firewall.apply(meta.uuid, rules) : undefined,
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
     this.emitSession('container.started', meta);
+  }
+
+  /** Stop and remove the container, then its firewall rules. */
+  private async stopContainer(uuid: string): Promise<void> {
+    await this.opts.runtime.stop(uuid, 10);
+    await this.opts.firewall?.remove(uuid);
+  }
+
+  private get host(): HostSize {
+    return this.opts.hostSize ?? hostSize();
   }
 
   async envList(): Promise<{ names: string[] }> {

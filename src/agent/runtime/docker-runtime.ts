@@ -8,10 +8,12 @@ import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import { sanitizeText } from '../../protocol/untrusted.js';
 import type { ResourceView } from '../../protocol/session.js';
+import { ensureSessionsNetwork, inspectNetwork } from './docker-networks.js';
 import { causeText, ignoreStatus, imageMissing, lastLines, notRunning, statusOf, wrap } from './docker-errors.js';
 import {
   AGENT_LABEL,
   CONTAINER_HOME,
+  SESSION_CAPABILITIES,
   SESSION_LABEL,
   TMUX_SESSION,
   containerHostname,
@@ -19,6 +21,7 @@ import {
   type ContainerInfo,
   type ContainerRuntime,
   type ExecResult,
+  type NetworkInfo,
   type PipeExec,
   type PtyExec,
   type RunSpec,
@@ -83,6 +86,14 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  networkInfo(name: string): Promise<NetworkInfo | undefined> {
+    return inspectNetwork(this.docker, (what, p) => this.within(what, p), name);
+  }
+
+  ensureSessionsNetwork(): Promise<void> {
+    return ensureSessionsNetwork(this.docker, (what, p) => this.within(what, p));
+  }
+
   async run(spec: RunSpec): Promise<void> {
     const name = containerName(spec.uuid);
     await ignoreStatus(this.within(`remove ${name}`, this.docker.getContainer(name).remove({ force: true })), 404);
@@ -97,6 +108,8 @@ export class DockerRuntime implements ContainerRuntime {
         Labels: { [SESSION_LABEL]: spec.uuid, [AGENT_LABEL]: spec.agentId },
         ExposedPorts: publish ? { [portKey]: {} } : undefined,
         Env: spec.env && spec.env.length > 0 ? spec.env : undefined,
+        // API 1.41 takes it here; it applies to the one network the container joins.
+        MacAddress: spec.macAddress,
         HostConfig: {
           NetworkMode: spec.network || undefined,
           Mounts: [
@@ -105,8 +118,13 @@ export class DockerRuntime implements ContainerRuntime {
           PortBindings: publish ? { [portKey]: [{ HostPort: String(spec.port) }] } : undefined,
           Dns: spec.dnsServer ? [spec.dnsServer] : undefined,
           CgroupParent: spec.cgroupParent || undefined,
-          // The session has sudo and its home is a host directory: no device nodes planted there.
-          CapDrop: ['MKNOD'],
+          CapDrop: ['ALL'],
+          CapAdd: [...SESSION_CAPABILITIES],
+          PidsLimit: spec.pidsLimit,
+          NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
+          Memory: spec.memoryBytes,
+          // No swap beyond the limit: the limit is what the session gets.
+          MemorySwap: spec.memoryBytes,
         },
       }));
     } catch (err) {
@@ -115,6 +133,7 @@ export class DockerRuntime implements ContainerRuntime {
       throw wrap(`create container ${name}`, err);
     }
     try {
+      await spec.beforeStart?.();
       await this.within(`start ${name}`, container.start());
     } catch (err) {
       // A container that never started is useless and would show as stopped in list().

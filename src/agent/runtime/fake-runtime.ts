@@ -5,7 +5,7 @@
 import { Duplex } from 'node:stream';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import type { ResourceView } from '../../protocol/session.js';
-import type { ContainerInfo, ContainerRuntime, ExecResult, PtyExec, RunSpec } from './container-runtime.js';
+import { SESSIONS_NETWORK, type ContainerInfo, type ContainerRuntime, type ExecResult, type NetworkInfo, type PtyExec, type RunSpec } from './container-runtime.js';
 
 interface FakeContainer {
   spec: RunSpec;
@@ -88,7 +88,23 @@ export class FakeRuntime implements ContainerRuntime {
         }
       }
     }
+    await spec.beforeStart?.();
     this.containers.set(spec.uuid, { spec, running: true });
+  }
+
+  /** Networks a test declares; the agent's own exists once ensured. */
+  readonly networks = new Map<string, NetworkInfo>();
+
+  async networkInfo(name: string): Promise<NetworkInfo | undefined> {
+    this.assertReachable();
+    return this.networks.get(name);
+  }
+
+  async ensureSessionsNetwork(): Promise<void> {
+    this.assertReachable();
+    if (!this.networks.has(SESSIONS_NETWORK)) {
+      this.networks.set(SESSIONS_NETWORK, { name: SESSIONS_NETWORK, driver: 'bridge', labels: { 'convocate.network': 'sessions' }, icc: false });
+    }
   }
 
   async stop(uuid: string): Promise<void> {

@@ -6,10 +6,10 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
-import { PROTOCOLS } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, PROTOCOLS, type SessionLimits } from '../../protocol/session.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 import type { SessionMeta } from '../../protocol/session.js';
-import { validateDnsName, validateName } from '../../protocol/validation.js';
+import { validateCpus, validateDnsName, validateEgress, validateEgressAllow, validateMemory, validateName } from '../../protocol/validation.js';
 
 export const SESSION_FILE = 'session.json';
 const MAX_BYTES = 64 * 1024;
@@ -80,6 +80,28 @@ export function parseSessionMeta(text: string, uuid: string): SessionMeta {
     dns_name: o.dns_name,
     created_at: o.created_at as string,
     last_accessed: o.last_accessed as string,
+    ...parseLimits(o),
+  };
+}
+
+/** Files written before sessions had limits read as the defaults; a present field must pass its rule. */
+function parseLimits(o: Record<string, unknown>): SessionLimits {
+  const field = <T>(name: keyof SessionLimits, fallback: T, check: (v: never) => T): T => {
+    if (o[name] === undefined) return fallback;
+    try {
+      return check(o[name] as never);
+    } catch (err) {
+      throw new Error(`${SESSION_FILE}: field "${name}": ${describe(err)}`, { cause: err });
+    }
+  };
+  return {
+    cpus: field('cpus', DEFAULT_LIMITS.cpus, validateCpus),
+    memory_bytes: field('memory_bytes', DEFAULT_LIMITS.memory_bytes, validateMemory),
+    egress: field('egress', DEFAULT_LIMITS.egress, (v: string) => validateEgress(String(v))),
+    egress_allow: field('egress_allow', DEFAULT_LIMITS.egress_allow, (v: string[]) => {
+      if (!Array.isArray(v)) throw new Error('must be a list');
+      return validateEgressAllow(v);
+    }),
   };
 }
 

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { syncDir } from '../../lib/atomic-write.js';
 import { isPidAlive } from '../../lib/process.js';
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
-import type { BrokenSession, Protocol, SessionMeta } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, type BrokenSession, type Protocol, type SessionLimits, type SessionMeta } from '../../protocol/session.js';
 import { HOME_DIR, markLayoutCurrent, migrateLayout, type MigrationHook } from './layout.js';
 import { LockManager } from './locks.js';
 import { AUTO_PORT_FROM, isPortBound as realIsPortBound, pickFreePort } from './ports.js';
@@ -19,7 +19,11 @@ import { readSessionFile, writeSessionFile } from './session-file.js';
 import {
   assertUuid,
   isUuid,
+  validateCpus,
   validateDnsName,
+  validateEgress,
+  validateEgressAllow,
+  validateMemory,
   validateName,
   validatePort,
   validateProtocol,
@@ -40,7 +44,7 @@ export interface SessionStoreOptions {
   afterMigrationStep?: MigrationHook;
 }
 
-export interface CreateSessionInput {
+export interface CreateSessionInput extends Partial<SessionLimits> {
   name: string;
   port?: number;
   protocol?: string;
@@ -48,7 +52,7 @@ export interface CreateSessionInput {
 }
 
 /** Omitted fields keep their value; an empty name or protocol keeps it; an empty dns_name clears it. */
-export interface SessionPatch {
+export interface SessionPatch extends Partial<SessionLimits> {
   name?: string;
   port?: number;
   protocol?: string;
@@ -144,13 +148,14 @@ export class SessionStore {
     const port = validatePort(input.port ?? 0);
     const protocol = validateProtocol(input.protocol);
     const dns_name = validateDnsName(input.dns_name);
+    const limits = limitsPatch(input);
     return this.locks.withAllocation(async () => {
       const { sessions } = await this.list();
       const resolved = await this.resolvePort(port, protocol, sessions, undefined);
       assertDnsFree(dns_name, sessions);
       const uuid = randomUUID();
       const ts = this.now().toISOString();
-      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts };
+      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts, ...DEFAULT_LIMITS, ...limits };
       const staging = this.stagingDir('new', uuid);
       try {
         await mkdir(staging, { mode: 0o755 });
@@ -173,6 +178,7 @@ export class SessionStore {
     const port = patch.port === undefined ? undefined : validatePort(patch.port);
     const protocol = patch.protocol ? validateProtocol(patch.protocol) : undefined;
     const dns = patch.dns_name === undefined ? undefined : validateDnsName(patch.dns_name);
+    const limits = limitsPatch(patch);
     return this.locks.withAllocation(async () => {
       const current = await this.get(uuid);
       const others = (await this.list()).sessions.filter((s) => s.uuid !== uuid);
@@ -181,6 +187,7 @@ export class SessionStore {
         name: name ?? current.name,
         protocol: protocol ?? current.protocol,
         dns_name: dns ?? current.dns_name,
+        ...limits,
       };
       next.port = await this.resolvePort(port ?? current.port, next.protocol, others, current);
       // An unchanged DNS name is not re-checked, so that a rename always works.
@@ -293,6 +300,16 @@ export class SessionStore {
       from = p + 1;
     }
   }
+}
+
+/** The limit fields a create or edit sets, each checked; omitted ones are left out. */
+function limitsPatch(input: Partial<SessionLimits>): Partial<SessionLimits> {
+  const out: Partial<SessionLimits> = {};
+  if (input.cpus !== undefined) out.cpus = validateCpus(input.cpus);
+  if (input.memory_bytes !== undefined) out.memory_bytes = validateMemory(input.memory_bytes);
+  if (input.egress !== undefined) out.egress = validateEgress(input.egress);
+  if (input.egress_allow !== undefined) out.egress_allow = validateEgressAllow(input.egress_allow);
+  return out;
 }
 
 function assertDnsFree(dns: string, others: SessionMeta[]): void {

@@ -2,6 +2,7 @@
 // their private halves live, only public halves travel, both host keys pinned),
 // the sessions slice and the agent service, the session image, and a ping.
 import { randomBytes } from 'node:crypto';
+import { agentIdProblem } from '../../protocol/agent-id.js';
 import type { Bundle } from '../steps/bundle.js';
 import { converge } from '../steps/converge.js';
 import type { Host } from '../host.js';
@@ -25,8 +26,6 @@ export interface AgentOptions {
   image: string;
   buildImage: boolean;
 }
-
-const AGENT_ID = /^[0-9a-f]{8}$/;
 
 export function splitAddress(text: string, flag: string): { host: string; port?: number } {
   const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
@@ -58,7 +57,7 @@ export function targetHost(target: string): string {
 
 /** Bad flags are refused before any host is touched. */
 export function checkAgentOptions(opts: Pick<AgentOptions, 'agentId' | 'address' | 'shellAddress'>): void {
-  if (opts.agentId !== undefined && !AGENT_ID.test(opts.agentId)) throw new Error(`bad --agent-id ${JSON.stringify(opts.agentId)}: 8 lowercase hex characters`);
+  if (opts.agentId !== undefined && agentIdProblem(opts.agentId)) throw new Error(`bad --agent-id: ${agentIdProblem(opts.agentId)}`);
   splitAddress(opts.shellAddress, '--shell-address');
   splitAddress(opts.address, '--address');
 }
@@ -82,13 +81,19 @@ export async function initAgent(agent: Host, shell: Host, bundle: Bundle | Promi
 
 async function setUp(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print, image: Promise<unknown>): Promise<string> {
   const shellAddr = splitAddress(opts.shellAddress, '--shell-address');
-  const installed = await installBundle(agent, bundle, print);
 
-  // The agent's own id and keys, minted on the agent host.
-  const existingId = (await agent.run(`cat ${AGENT_CONFIG_DIR}/agent-id 2>/dev/null`, { allowFail: true })).stdout.trim();
+  // The remote host's id names a path and a key line on the shell host: it passes the one rule first.
+  const existingId = (await agent.run(`cat ${AGENT_CONFIG_DIR}/agent-id 2>/dev/null`, { allowFail: true })).stdout.replace(/\n$/, '');
+  const idProblem = existingId === '' ? undefined : agentIdProblem(existingId);
+  if (idProblem) {
+    throw new StepFailure(agent.name, 'agent id', `${AGENT_CONFIG_DIR}/agent-id on this host is refused: ${idProblem}`, `fix or remove ${AGENT_CONFIG_DIR}/agent-id on ${agent.name}`);
+  }
   if (existingId && opts.agentId && existingId !== opts.agentId) {
     throw new StepFailure(agent.name, 'agent id', `this host is already agent ${existingId}, not ${opts.agentId}`, `drop --agent-id, or pass --agent-id ${existingId}`);
   }
+  const installed = await installBundle(agent, bundle, print);
+
+  // The agent's own id and keys, minted on the agent host.
   const agentId = existingId || opts.agentId || randomBytes(4).toString('hex');
   const agentKeys = await converge(agent, 'agent identity', [
     { kind: 'dir', path: AGENT_CONFIG_DIR, mode: 0o755 },

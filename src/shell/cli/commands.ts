@@ -1,8 +1,16 @@
 // The scripting CLI (SPEC §5): every command goes through the same
 // AgentDirectory as the TUI, so it spans every agent alike.
 import { ConvocateError } from '../../protocol/errors.js';
-import type { Session } from '../../protocol/session.js';
-import { parsePortText, validateDnsName, validateProtocol } from '../../protocol/validation.js';
+import type { EgressPolicy, Session } from '../../protocol/session.js';
+import {
+  parseAllowText,
+  parseCpusText,
+  parseMemoryText,
+  parsePortText,
+  validateDnsName,
+  validateEgress,
+  validateProtocol,
+} from '../../protocol/validation.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 import { formatTable, toJson } from './present.js';
@@ -21,6 +29,20 @@ export interface SessionFlags {
   proto?: string;
   dns?: string;
   name?: string;
+  cpus?: string;
+  memory?: string;
+  egress?: string;
+  allow?: string;
+}
+
+/** The limit and egress flags as op params; absent flags are left out. */
+function limitParams(opts: SessionFlags): { cpus?: number | null; memory_bytes?: number | null; egress?: EgressPolicy; egress_allow?: string[] } {
+  return {
+    cpus: opts.cpus === undefined ? undefined : parseCpusText(opts.cpus),
+    memory_bytes: opts.memory === undefined ? undefined : parseMemoryText(opts.memory),
+    egress: opts.egress === undefined ? undefined : validateEgress(opts.egress),
+    egress_allow: opts.allow === undefined ? undefined : parseAllowText(opts.allow),
+  };
 }
 
 export async function listCommand(dir: AgentDirectory, io: CliIo, opts: { json?: boolean }): Promise<void> {
@@ -46,6 +68,7 @@ export async function newCommand(
     port: opts.port === undefined ? 0 : parsePortText(opts.port),
     protocol: validateProtocol(opts.proto),
     dns_name: validateDnsName(opts.dns),
+    ...limitParams(opts),
   });
   printSession(io, { ...session, agent_id: agentId, agent_host: dir.client(agentId).info.host }, opts.json, 'created');
 }
@@ -58,6 +81,7 @@ export async function editCommand(dir: AgentDirectory, io: CliIo, id: string, op
     port: opts.port === undefined ? undefined : parsePortText(opts.port),
     protocol: opts.proto === undefined ? undefined : validateProtocol(opts.proto),
     dns_name: opts.dns,
+    ...limitParams(opts),
   });
   printSession(io, stamp(updated, s), opts.json, 'edited');
 }

@@ -22,6 +22,10 @@ export interface SessionJson {
   activity_detail: string;
   cpu_percent: number | null;
   mem_bytes: number | null;
+  cpus: number | null;
+  memory_bytes: number | null;
+  egress: string;
+  egress_allow: string[];
 }
 
 export function toJson(s: Session): SessionJson {
@@ -43,6 +47,10 @@ export function toJson(s: Session): SessionJson {
     activity_detail: s.activity_detail,
     cpu_percent: s.cpu_percent ?? null,
     mem_bytes: s.mem_bytes ?? null,
+    cpus: s.cpus ?? null,
+    memory_bytes: s.memory_bytes ?? null,
+    egress: s.egress ?? 'open',
+    egress_allow: s.egress_allow ?? [],
   };
 }
 

@@ -99,15 +99,23 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .option('--port <n>', '0 = none, -1 = auto-pick a free port >= 1001')
     .option('--proto <tcp|udp>', 'protocol of the published port', 'tcp')
     .option('--dns <name>', 'DNS name, resolvable as <name>.<domain> through the shell dnsmasq')
+    .option('--cpus <n>', 'CPU cores the session may use, e.g. 1.5 (default: the agent\'s)')
+    .option('--memory <size>', 'memory limit, e.g. 512m or 4g (default: the agent\'s)')
+    .option('--egress <open|none|allow>', 'outbound connections: all, none (DNS only), or only --allow (default: the agent\'s)')
+    .option('--allow <cidr|host,...>', 'what egress "allow" reaches: IPv4 addresses, CIDRs, host names')
     .option('--json', 'print the session as JSON')
     .action(withDir((d, name: string, opts) => newCommand(d, io, name, opts)));
   program
     .command('edit <id>')
-    .description('change name, port, protocol or DNS name (a running container keeps its flags until restart)')
+    .description('change name, port, protocol, DNS name, limits or egress (a running container keeps its flags until restart)')
     .option('--name <name>')
     .option('--port <n>')
     .option('--proto <tcp|udp>')
     .option('--dns <name>', 'new DNS name; "" clears it')
+    .option('--cpus <n>', 'CPU cores, or "default" for the agent\'s')
+    .option('--memory <size>', 'memory limit such as 512m or 4g, or "default" for the agent\'s')
+    .option('--egress <open|none|allow>', 'outbound policy, applied at the next start')
+    .option('--allow <cidr|host,...>', 'the egress allow list (sets egress to allow)')
     .option('--json', 'print the session as JSON')
     .action(withDir((d, id: string, opts) => editCommand(d, io, id, opts)));
   program
