@@ -295,8 +295,7 @@ export class SessionEngine {
       cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
       memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
     });
-    const network = this.settings.network || SESSIONS_NETWORK;
-    if (!this.settings.network) await this.opts.runtime.ensureSessionsNetwork?.();
+    const network = this.settings.network || ((await this.opts.runtime.ensureSessionsNetwork?.()) ?? SESSIONS_NETWORK);
     const mac = sessionMac(meta.uuid);
     const firewall = this.opts.firewall;
     if (!firewall && meta.egress !== 'open') {

@@ -127,8 +127,8 @@ export interface ContainerRuntime {
   imageExists(tag: string): Promise<boolean>;
   /** The network of that name, or undefined when Docker has none. */
   networkInfo?(name: string): Promise<NetworkInfo | undefined>;
-  /** Create the agent's own sessions network (icc off) unless it exists. */
-  ensureSessionsNetwork?(): Promise<void>;
+  /** Create the agent's own sessions network (icc off) unless it exists; answers the network id to join. */
+  ensureSessionsNetwork?(): Promise<string>;
   /** A long-lived exec without a TTY: stdin in, stdout and stderr merged out; ending stdin ends it. */
   execPipe?(uuid: string, cmd: string[], opts: { user: string }): Promise<PipeExec>;
   /** Docker's one-shot stats of one container: the fallback where its cgroup files cannot be read. */

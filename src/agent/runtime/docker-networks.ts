@@ -25,21 +25,43 @@ export async function inspectNetwork(docker: Docker, within: Within, name: strin
   }
 }
 
-export async function ensureSessionsNetwork(docker: Docker, within: Within): Promise<void> {
-  if (await inspectNetwork(docker, within, SESSIONS_NETWORK)) return;
-  try {
-    await within(`create network ${SESSIONS_NETWORK}`, docker.createNetwork({
-      Name: SESSIONS_NETWORK,
-      Driver: 'bridge',
-      // Without it Docker 20.10 makes a second network of the same name when two agents race.
-      CheckDuplicate: true,
-      Labels: { [SESSIONS_NETWORK_LABEL]: 'sessions' },
-      Options: { 'com.docker.network.bridge.enable_icc': 'false' },
-    }));
-  } catch (err) {
-    if (err instanceof ConvocateError) throw err;
-    // Another agent on this daemon made it first.
-    if (statusOf(err) === 409) return;
-    throw wrap(`create network ${SESSIONS_NETWORK}`, err);
+/** Networks named exactly `convocate-sessions`, oldest first (ids break ties): every agent picks the same one. */
+async function sessionsNetworks(docker: Docker, within: Within): Promise<Array<{ Id: string; Labels?: Record<string, string> }>> {
+  const rows = await within('list networks', docker.listNetworks({ filters: { name: [SESSIONS_NETWORK] } }));
+  return rows
+    .filter((n) => n.Name === SESSIONS_NETWORK)
+    .sort((a, b) => (a.Created === b.Created ? a.Id.localeCompare(b.Id) : a.Created < b.Created ? -1 : 1));
+}
+
+/**
+ * Make the agent's own network unless it exists, and answer the id to join.
+ * Docker 20.10 can make two networks of one name when two agents race (its
+ * duplicate check is not atomic): all agents join the oldest, and the extra
+ * empty ones of ours are removed.
+ */
+export async function ensureSessionsNetwork(docker: Docker, within: Within): Promise<string> {
+  let found = await sessionsNetworks(docker, within);
+  if (found.length === 0) {
+    try {
+      await within(`create network ${SESSIONS_NETWORK}`, docker.createNetwork({
+        Name: SESSIONS_NETWORK,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [SESSIONS_NETWORK_LABEL]: 'sessions' },
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      }));
+    } catch (err) {
+      if (err instanceof ConvocateError) throw err;
+      // 409: another agent on this daemon made it first.
+      if (statusOf(err) !== 409) throw wrap(`create network ${SESSIONS_NETWORK}`, err);
+    }
+    found = await sessionsNetworks(docker, within);
   }
+  const [keep, ...extra] = found;
+  if (!keep) throw new ConvocateError('internal', `network ${SESSIONS_NETWORK} vanished right after it was made`);
+  for (const n of extra) {
+    // In use (409) or already gone: leave it.
+    if (n.Labels?.[SESSIONS_NETWORK_LABEL]) await within(`remove network ${n.Id}`, docker.getNetwork(n.Id).remove()).catch(() => undefined);
+  }
+  return keep.Id;
 }

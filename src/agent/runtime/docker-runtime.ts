@@ -8,15 +8,13 @@ import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import { sanitizeText } from '../../protocol/untrusted.js';
 import type { ResourceView } from '../../protocol/session.js';
+import { createOptions } from './container-options.js';
 import { ensureSessionsNetwork, inspectNetwork } from './docker-networks.js';
 import { causeText, ignoreStatus, imageMissing, lastLines, notRunning, statusOf, wrap } from './docker-errors.js';
 import {
-  AGENT_LABEL,
   CONTAINER_HOME,
-  SESSION_CAPABILITIES,
   SESSION_LABEL,
   TMUX_SESSION,
-  containerHostname,
   containerName,
   type ContainerInfo,
   type ContainerRuntime,
@@ -90,43 +88,23 @@ export class DockerRuntime implements ContainerRuntime {
     return inspectNetwork(this.docker, (what, p) => this.within(what, p), name);
   }
 
-  ensureSessionsNetwork(): Promise<void> {
-    return ensureSessionsNetwork(this.docker, (what, p) => this.within(what, p));
+  /** In flight once per runtime: concurrent starts must not each create the network. */
+  private networkPending: Promise<string> | undefined;
+
+  ensureSessionsNetwork(): Promise<string> {
+    this.networkPending ??= ensureSessionsNetwork(this.docker, (what, p) => this.within(what, p)).finally(() => {
+      this.networkPending = undefined;
+    });
+    return this.networkPending;
   }
 
   async run(spec: RunSpec): Promise<void> {
     const name = containerName(spec.uuid);
     await ignoreStatus(this.within(`remove ${name}`, this.docker.getContainer(name).remove({ force: true })), 404);
-    const portKey = `${spec.port}/${spec.protocol}`;
     const publish = spec.port > 0;
     let container: Docker.Container;
     try {
-      container = await this.within(`create ${name}`, this.docker.createContainer({
-        name,
-        Image: spec.image,
-        Hostname: containerHostname(spec.uuid),
-        Labels: { [SESSION_LABEL]: spec.uuid, [AGENT_LABEL]: spec.agentId },
-        ExposedPorts: publish ? { [portKey]: {} } : undefined,
-        Env: spec.env && spec.env.length > 0 ? spec.env : undefined,
-        // API 1.41 takes it here; it applies to the one network the container joins.
-        MacAddress: spec.macAddress,
-        HostConfig: {
-          NetworkMode: spec.network || undefined,
-          Mounts: [
-            { Type: 'bind', Source: spec.homeDir, Target: CONTAINER_HOME, ReadOnly: false },
-          ],
-          PortBindings: publish ? { [portKey]: [{ HostPort: String(spec.port) }] } : undefined,
-          Dns: spec.dnsServer ? [spec.dnsServer] : undefined,
-          CgroupParent: spec.cgroupParent || undefined,
-          CapDrop: ['ALL'],
-          CapAdd: [...SESSION_CAPABILITIES],
-          PidsLimit: spec.pidsLimit,
-          NanoCpus: spec.cpus ? Math.round(spec.cpus * 1e9) : undefined,
-          Memory: spec.memoryBytes,
-          // No swap beyond the limit: the limit is what the session gets.
-          MemorySwap: spec.memoryBytes,
-        },
-      }));
+      container = await this.within(`create ${name}`, this.docker.createContainer(createOptions(spec)));
     } catch (err) {
       if (err instanceof ConvocateError) throw err;
       if (statusOf(err) === 404 && /image/i.test(causeText(err))) throw imageMissing(spec.image, err);

@@ -100,11 +100,12 @@ export class FakeRuntime implements ContainerRuntime {
     return this.networks.get(name);
   }
 
-  async ensureSessionsNetwork(): Promise<void> {
+  async ensureSessionsNetwork(): Promise<string> {
     this.assertReachable();
     if (!this.networks.has(SESSIONS_NETWORK)) {
       this.networks.set(SESSIONS_NETWORK, { name: SESSIONS_NETWORK, driver: 'bridge', labels: { 'convocate.network': 'sessions' }, icc: false });
     }
+    return SESSIONS_NETWORK;
   }
 
   async stop(uuid: string): Promise<void> {
