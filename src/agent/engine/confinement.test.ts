@@ -119,6 +119,20 @@ describe('session confinement', () => {
     bare.engine.close();
   });
 
+  it('a clone of a running session copies it frozen and always thaws it; a stopped one is a plain copy', async () => {
+    const s = await agent.engine.create({ name: 'src', cpus: 0.5, egress: 'none' });
+    const stopped = await agent.engine.clone({ source_id: s.uuid, name: 'copy1' });
+    expect(stopped).toMatchObject({ cpus: 0.5, egress: 'none', port: 0 });
+    expect(runtime.pauseLog).toEqual([]);
+    await agent.engine.restart(s.uuid);
+    await agent.engine.clone({ source_id: s.uuid, name: 'copy2' });
+    expect(runtime.pauseLog).toEqual([`pause ${s.uuid}`, `unpause ${s.uuid}`]);
+    // A failing copy (the source home is gone) still thaws the session.
+    await rm(agent.store.homeDir(s.uuid), { recursive: true });
+    await expect(agent.engine.clone({ source_id: s.uuid, name: 'copy3' })).rejects.toThrow(/copy failed/);
+    expect(runtime.paused.size).toBe(0);
+  });
+
   it('the capabilities kept are only those the image needs', () => {
     expect([...SESSION_CAPABILITIES].sort()).toEqual(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID']);
   });

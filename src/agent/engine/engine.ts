@@ -150,7 +150,7 @@ export class SessionEngine {
     assertUuid(p.source_id);
     await this.opts.store.get(p.source_id);
     const meta = await this.opts.store.locks.withLock(p.source_id, () =>
-      this.opts.store.cloneFrom(p.source_id, p.name),
+      this.opts.store.cloneFrom(p.source_id, p.name, (copy) => this.frozen(p.source_id, copy)),
     );
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
@@ -320,6 +320,24 @@ export class SessionEngine {
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
     this.emitSession('container.started', meta);
+  }
+
+  /**
+   * Run `copy` with the session's container paused (a stopped one has nothing
+   * to freeze); it is thawed whatever happens, the copy itself bounded by its timeout.
+   */
+  private async frozen<T>(uuid: string, copy: () => Promise<T>): Promise<T> {
+    if (!(await this.live.isRunning(uuid))) return copy();
+    await this.opts.runtime.pause(uuid);
+    try {
+      return await copy();
+    } finally {
+      // Bounded retries: a session left frozen would look hung to its operator.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const thawed = await this.opts.runtime.unpause(uuid).then(() => true, (err: unknown) => (attempt === 3 ? Promise.reject(err) : false));
+        if (thawed) break;
+      }
+    }
   }
 
   /** Stop and remove the container, then its firewall rules. */

@@ -13,6 +13,8 @@ function runtimeWith(answer: (lines: string, end: string, out: PassThrough) => v
     ping: unused,
     run: unused,
     stop: unused,
+    pause: unused,
+    unpause: unused,
     list: unused,
     waitReady: unused,
     execPty: unused,

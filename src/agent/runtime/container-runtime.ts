@@ -116,6 +116,10 @@ export interface ContainerRuntime {
   run(spec: RunSpec): Promise<void>;
   /** SIGTERM, then SIGKILL after `graceSeconds`; then remove the container. No-op when absent. */
   stop(uuid: string, graceSeconds?: number): Promise<void>;
+  /** Freeze every process of the container (cgroup freezer); no-op when it does not run. */
+  pause(uuid: string): Promise<void>;
+  /** Thaw it again; no-op when it is not paused or gone. */
+  unpause(uuid: string): Promise<void>;
   /** One labelled list call for every session container, running or not. */
   list(): Promise<ContainerInfo[]>;
   /** Wait until the tmux session `claude` exists in the container. */

@@ -132,6 +132,17 @@ export class DockerRuntime implements ContainerRuntime {
     await ignoreStatus(this.within(`remove ${name}`, container.remove({ force: true })), 404, 409);
   }
 
+  async pause(uuid: string): Promise<void> {
+    const name = containerName(uuid);
+    // 404: gone; 409: not running (nothing to freeze) or already paused.
+    await ignoreStatus(this.within(`pause ${name}`, this.docker.getContainer(name).pause()), 404, 409);
+  }
+
+  async unpause(uuid: string): Promise<void> {
+    const name = containerName(uuid);
+    await ignoreStatus(this.within(`unpause ${name}`, this.docker.getContainer(name).unpause()), 404, 409);
+  }
+
   async list(): Promise<ContainerInfo[]> {
     const rows = await this.within('list containers', this.docker.listContainers({ all: true, filters: { label: [SESSION_LABEL] } }));
     return rows.map((row) => ({

@@ -114,6 +114,22 @@ export class FakeRuntime implements ContainerRuntime {
     this.containers.delete(uuid);
   }
 
+  /** Sessions paused right now, and every pause/unpause in order. */
+  readonly paused = new Set<string>();
+  readonly pauseLog: string[] = [];
+
+  async pause(uuid: string): Promise<void> {
+    this.assertReachable();
+    if (!this.containers.get(uuid)?.running) return;
+    this.paused.add(uuid);
+    this.pauseLog.push(`pause ${uuid}`);
+  }
+
+  async unpause(uuid: string): Promise<void> {
+    this.assertReachable();
+    if (this.paused.delete(uuid)) this.pauseLog.push(`unpause ${uuid}`);
+  }
+
   async list(): Promise<ContainerInfo[]> {
     this.assertReachable();
     return [...this.containers].map(([uuid, c]) => ({ uuid, containerId: `fake-${uuid}`, running: c.running, image: c.spec.image }));

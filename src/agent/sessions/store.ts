@@ -207,8 +207,13 @@ export class SessionStore {
     });
   }
 
-  /** Copy a session's home dir (cp -a: symlinks, modes, owners) to a new uuid; port 0, no DNS name. */
-  async cloneFrom(sourceUuid: string, name: string): Promise<SessionMeta> {
+  /**
+   * Copy a session's home dir (cp -a: symlinks copied as links, never
+   * followed; modes, owners) to a new uuid; port 0, no DNS name. `frozen`
+   * runs the copy with the source held still (its container paused), so the
+   * copy is one consistent snapshot and no link can be swapped in mid-walk.
+   */
+  async cloneFrom(sourceUuid: string, name: string, frozen: <T>(copy: () => Promise<T>) => Promise<T> = (copy) => copy()): Promise<SessionMeta> {
     const newName = validateName(name);
     const source = await this.get(sourceUuid);
     const uuid = randomUUID();
@@ -216,7 +221,7 @@ export class SessionStore {
     try {
       // The copy can take long: it runs outside the allocation mutex.
       await mkdir(staging, { mode: 0o755 });
-      await copyTree(this.homeDir(sourceUuid), join(staging, HOME_DIR), sourceUuid);
+      await frozen(() => copyTree(this.homeDir(sourceUuid), join(staging, HOME_DIR), sourceUuid));
       return await this.locks.withAllocation(async () => {
         const ts = this.now().toISOString();
         const meta: SessionMeta = {
@@ -316,12 +321,26 @@ function assertDnsFree(dns: string, others: SessionMeta[]): void {
   if (dns !== '' && others.some((s) => s.dns_name === dns)) throw errors.dnsInUse(dns);
 }
 
+/** How long a copy may hold a session frozen. */
+export const COPY_TIMEOUT_MS = 10 * 60_000;
+
+/** cp's complaint about a file that was listed and then gone: a vanished file is not a failed clone. */
+const VANISHED_RE = /^cp: (?:(?:cannot stat|cannot open|cannot access) )?['\u2018](.*)['\u2019](?: for reading)?: No such file or directory$/;
+
+/** Only entries inside the tree may vanish; the tree's own root missing is a real failure. */
+function vanishedInside(line: string, src: string): boolean {
+  const path = VANISHED_RE.exec(line)?.[1];
+  return path !== undefined && path.startsWith(`${src}/./`);
+}
+
 async function copyTree(src: string, dst: string, sourceUuid: string): Promise<void> {
   try {
-    // "src/." copies the contents and the dir's own mode/owner onto dst.
-    await execFileP('cp', ['-a', '--', `${src}/.`, dst], { maxBuffer: 1024 * 1024 });
+    // "src/." copies the contents and the dir's own mode/owner onto dst; -a never dereferences a link.
+    await execFileP('cp', ['-a', '--', `${src}/.`, dst], { maxBuffer: 1024 * 1024, timeout: COPY_TIMEOUT_MS, killSignal: 'SIGKILL' });
   } catch (err) {
     const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length > 0 && (err as { code?: unknown }).code === 1 && lines.every((l) => vanishedInside(l, src))) return;
     const detail = stderr.split('\n').slice(0, 3).join('; ') || (err instanceof Error ? err.message : String(err));
     throw new ConvocateError('internal', `clone ${quote(sourceUuid)}: copy failed: ${detail}`, { cause: err });
   }
