@@ -95,3 +95,11 @@ describe('windowStart', () => {
     expect(windowStart(100, 99, 10)).toBe(90);
   });
 });
+
+describe('relativeAge of an agent-sent timestamp', () => {
+  it('never echoes what is not a timestamp (an OSC 52 sequence stays out of the terminal)', async () => {
+    const { relativeAge } = await import('./format.js');
+    expect(relativeAge('2026-01-01T00:00:00Z\u001b]52;c;cm0gLXJmIH4=\u0007', Date.parse('2026-01-01T00:01:00Z'))).toBe('unknown');
+    expect(relativeAge('2026-01-01T00:00:00Z', Date.parse('2026-01-01T00:01:00Z'))).toBe('1m ago');
+  });
+});

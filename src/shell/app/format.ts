@@ -1,6 +1,7 @@
 // Pure presentation: a session becomes table cells, columns are fitted to the
 // terminal width (truncated, never wrapped), and the title and menu become text.
 import { shortId, type Session } from '../../protocol/session.js';
+import { isRfc3339 } from '../../protocol/untrusted.js';
 
 export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM'] as const;
 export type Cells = [string, string, string, string, string, string, string, string, string];
@@ -197,8 +198,9 @@ export function windowStart(count: number, selectedIndex: number, height: number
 
 export function relativeAge(iso: string | undefined, now: number): string {
   if (!iso) return 'never';
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
+  // Only a real timestamp is believed; anything else from an agent is never echoed.
+  const t = isRfc3339(iso) ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(t)) return 'unknown';
   const s = Math.max(0, Math.round((now - t) / 1000));
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;

@@ -3,6 +3,7 @@
 // values), plus session directories that could not be read.
 import { Box, Text } from 'ink';
 import type { AgentHealth, MergedList } from '../app/agents.js';
+import { sanitizeText } from '../../protocol/untrusted.js';
 import { relativeAge, truncate } from '../app/format.js';
 import type { BuildInfo, EnvNames } from '../app/state.js';
 import { Dialog } from './Dialog.js';
@@ -19,17 +20,18 @@ export interface SettingsDialogProps {
   width: number;
 }
 
+// Ids, versions, errors and timestamps come from agents: one sanitiser before the terminal.
 function agentLine(h: AgentHealth, down: boolean, now: number): string {
   const status = down || !h.reachable ? `unreachable${h.error ? `: ${h.error}` : ''}` : 'reachable';
   const version = h.version ? `v${h.version}` : 'version ?';
-  return `${h.info.id}  ${h.info.host}  ${version}  heartbeat ${relativeAge(h.lastHeartbeat, now)}  ${status}`;
+  return sanitizeText(`${h.info.id}  ${h.info.host}  ${version}  heartbeat ${relativeAge(h.lastHeartbeat, now)}  ${status}`);
 }
 
 function envLine(names: EnvNames | undefined, agentId: string): string {
   const entry = names?.[agentId];
   if (!entry) return '  environment: loading…';
-  if ('error' in entry) return `  environment: unknown (${entry.error})`;
-  return `  environment: ${entry.names.length ? entry.names.join(' ') : 'none set'}`;
+  if ('error' in entry) return sanitizeText(`  environment: unknown (${entry.error})`);
+  return sanitizeText(`  environment: ${entry.names.length ? entry.names.join(' ') : 'none set'}`);
 }
 
 export function buildLines(version: string, build: BuildInfo): string[] {
@@ -68,7 +70,7 @@ export function SettingsDialog(p: SettingsDialogProps) {
           <Text bold>Unreadable session directories</Text>
           {p.broken.map((b) => (
             <Text key={`${b.agent_id}/${b.uuid}`} color="red" wrap="wrap">
-              {`${b.agent_id}  ${b.uuid}  ${b.error}`}
+              {sanitizeText(`${b.agent_id}  ${b.uuid}  ${b.error}`)}
             </Text>
           ))}
         </Box>
