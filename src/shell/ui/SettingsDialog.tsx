@@ -34,6 +34,16 @@ function envLine(names: EnvNames | undefined, agentId: string): string {
   return sanitizeText(`  environment: ${entry.names.length ? entry.names.join(' ') : 'none set'}`);
 }
 
+/** The agent's defaults for new sessions' limits and egress. */
+export function defaultsLine(names: EnvNames | undefined, agentId: string): string | undefined {
+  const entry = names?.[agentId];
+  if (!entry || 'error' in entry || !entry.defaults) return undefined;
+  const d = entry.defaults;
+  const memory = d.memory_bytes === null ? 'no limit' : `${(d.memory_bytes / 1024 ** 3).toFixed(1)} GiB`;
+  const egress = d.egress === 'allow' ? `allow ${d.egress_allow.join(',') || '(nothing)'}` : d.egress;
+  return sanitizeText(`  session defaults: cpus ${d.cpus ?? 'no limit'}, memory ${memory}, pids ${d.pids_limit}, egress ${egress}`);
+}
+
 export function buildLines(version: string, build: BuildInfo): string[] {
   const stamp = build.commit ? `build ${build.commit}${build.date ? ` ${build.date}` : ''}` : 'build unknown (run from source)';
   return [`convocate ${version}`, stamp, `node ${build.node}  ${build.platform}`];
@@ -61,6 +71,11 @@ export function SettingsDialog(p: SettingsDialogProps) {
               <Text dimColor wrap="wrap">
                 {truncate(envLine(p.envNames, h.info.id), inner * 3)}
               </Text>
+              {defaultsLine(p.envNames, h.info.id) ? (
+                <Text dimColor wrap="wrap">
+                  {truncate(defaultsLine(p.envNames, h.info.id)!, inner * 3)}
+                </Text>
+              ) : null}
             </Box>
           );
         })}
