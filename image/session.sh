@@ -19,6 +19,8 @@ if [ "$work" != "$HOME" ]; then
       # The error is in the activity; a restart tries again.
       cd "$work" && exec bash -l
     fi
+    # Claude's hooks report from here on; another command has no activity at all.
+    [ "$cmd" = claude ] || rm -f "$HOME/.convocate-activity"
   fi
 fi
 cd "$work" || cd "$HOME" || exit 1

@@ -117,6 +117,8 @@ export class SessionEngine {
       port: p.port ?? 0,
       protocol: p.protocol ?? 'tcp',
       dns_name: p.dns_name ?? '',
+      repo: p.repo,
+      branch: p.branch,
       cpus: p.cpus ?? null,
       memory_bytes: p.memory_bytes ?? null,
       egress,
