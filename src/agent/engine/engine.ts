@@ -291,10 +291,13 @@ export class SessionEngine {
     // A key set after the session was made gets approved too.
     await this.seedHome(meta.uuid, env.get('ANTHROPIC_API_KEY'));
     this.activity.track(meta.uuid);
-    await admit(this.admission, this.settings.cgroupParent, {
-      cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
-      memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
-    });
+    // A session's own memory limit is what it may take: it is counted whole; the agent default is not.
+    await admit(
+      this.admission,
+      this.settings.cgroupParent,
+      { cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT, memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT },
+      { memBytes: meta.memory_bytes ?? undefined, cpuCores: meta.cpus ?? undefined },
+    );
     const network = this.settings.network || ((await this.opts.runtime.ensureSessionsNetwork?.()) ?? SESSIONS_NETWORK);
     const mac = sessionMac(meta.uuid);
     const firewall = this.opts.firewall;
