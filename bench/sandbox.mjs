@@ -86,5 +86,6 @@ async function startBench() {
   row('session start, all confinement on', `p50 ${fmt(p50)}`, `confinement off p50 ${fmt(o50)}`, `ratio ${(p50 / o50).toFixed(2)}x`);
 }
 
-await startBench();
-await cloneBench();
+// BENCH_SANDBOX=start or =clone runs one half.
+if (process.env.BENCH_SANDBOX !== 'clone') await startBench();
+if (process.env.BENCH_SANDBOX !== 'start') await cloneBench();

@@ -1,7 +1,7 @@
 // Status events, agent → shell over the `convocate-status` subsystem, one JSON per line.
 import { isAgentId } from './agent-id.js';
 import type { ActivityView, SessionMeta } from './session.js';
-import { isRfc3339 } from './untrusted.js';
+import { isRfc3339, sanitizeDeep } from './untrusted.js';
 
 export type StatusEventType =
   | 'agent.started'
@@ -65,5 +65,6 @@ export function parseEvent(line: string): StatusEvent | undefined {
   // Both reach paths, logs and the terminal: the one agent-id rule, a strict timestamp.
   if (!isAgentId(e.agent_id) || typeof e.timestamp !== 'string' || !isRfc3339(e.timestamp)) return undefined;
   if (e.session_id !== undefined && typeof e.session_id !== 'string') return undefined;
-  return raw as StatusEvent;
+  // Names, details and versions inside reach terminals: the one sanitiser, once, here.
+  return sanitizeDeep(raw) as StatusEvent;
 }

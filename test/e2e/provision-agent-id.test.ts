@@ -46,4 +46,11 @@ describe('init-agent and the remote agent id', () => {
       expect(asked[0]).toContain('cat /etc/convocate-agent/agent-id');
     }, 300_000);
   }
+
+  it('status shows what the host says only after the sanitiser', async () => {
+    await remote.plantAgentId('agent id: gpu-1\u001b]52;c;cm0gLXJmIH4=\u0007 reports to x\n');
+    const r = await host(['--ssh-config', remote.sshConfig, 'status', 'fake-agent']);
+    expect(r.stdout).toContain('[fake-agent] agent id: gpu-1 reports to x');
+    expect(r.stdout).not.toContain('\u001b');
+  }, 120_000);
 });

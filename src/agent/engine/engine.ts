@@ -11,6 +11,7 @@ import { TMUX_SESSION, CONTAINER_USER, SESSIONS_NETWORK, sessionMac } from '../r
 import type { SessionFirewall } from '../host/firewall.js';
 import { assertWithinCaps, hostSize, resolveLimits, sessionRules, type HostSize } from './confinement.js';
 import { settingsPatch, settingsView } from './settings-view.js';
+import { withFrozen } from './freeze.js';
 import type { SessionStore } from '../sessions/store.js';
 import { assertUuid } from '../../protocol/validation.js';
 import type { EngineSettings, SettingsStore } from '../config/settings.js';
@@ -153,7 +154,7 @@ export class SessionEngine {
     assertUuid(p.source_id);
     await this.opts.store.get(p.source_id);
     const meta = await this.opts.store.locks.withLock(p.source_id, () =>
-      this.opts.store.cloneFrom(p.source_id, p.name, (copy) => this.frozen(p.source_id, copy)),
+      this.opts.store.cloneFrom(p.source_id, p.name, (copy) => withFrozen(this.opts.runtime, () => this.live.isRunning(p.source_id), p.source_id, copy)),
     );
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
@@ -295,10 +296,13 @@ export class SessionEngine {
     // A key set after the session was made gets approved too.
     await this.seedHome(meta.uuid, env.get('ANTHROPIC_API_KEY'));
     this.activity.track(meta.uuid);
-    await admit(this.admission, this.settings.cgroupParent, {
-      cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
-      memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
-    });
+    // A session's own memory limit is what it may take: it is counted whole; the agent default is not.
+    await admit(
+      this.admission,
+      this.settings.cgroupParent,
+      { cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT, memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT },
+      { memBytes: meta.memory_bytes ?? undefined, cpuCores: meta.cpus ?? undefined },
+    );
     const network = this.settings.network || ((await this.opts.runtime.ensureSessionsNetwork?.()) ?? SESSIONS_NETWORK);
     const mac = sessionMac(meta.uuid);
     const firewall = this.opts.firewall;
@@ -307,7 +311,7 @@ export class SessionEngine {
     }
     const home = this.opts.store.homeDir(meta.uuid);
     const rules = await sessionRules(meta, { mac, blockedPorts: this.opts.blockedPorts ?? [], dnsServer: this.settings.dnsServer || undefined });
-    await this.opts.runtime.run({
+    const run = this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,
       image: this.settings.image,
@@ -323,6 +327,11 @@ export class SessionEngine {
       ...resolveLimits(meta, this.settings, this.host),
       // The rules are in place before the container's first packet.
       beforeStart: firewall ? () => firewall.apply(meta.uuid, rules) : undefined,
+    });
+    // A container that never started leaves no rules behind (run() already removed it).
+    await run.catch(async (err: unknown) => {
+      await firewall?.remove(meta.uuid).catch(() => undefined);
+      throw err;
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
     // The fork is made: later starts resume the clone's own conversation.
@@ -341,24 +350,6 @@ export class SessionEngine {
       ? await this.opts.runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER, env, maxBytes: MAX_DIFF_BYTES })
       : await this.opts.runtime.runOneOff({ image: this.settings.image, homeDir: home, user: await ownerOf(home), cmd, env, maxBytes: MAX_DIFF_BYTES });
     return diffResult(meta, result);
-  }
-
-  /**
-   * Run `copy` with the session's container paused (a stopped one has nothing
-   * to freeze); it is thawed whatever happens, the copy itself bounded by its timeout.
-   */
-  private async frozen<T>(uuid: string, copy: () => Promise<T>): Promise<T> {
-    if (!(await this.live.isRunning(uuid))) return copy();
-    await this.opts.runtime.pause(uuid);
-    try {
-      return await copy();
-    } finally {
-      // Bounded retries: a session left frozen would look hung to its operator.
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        const thawed = await this.opts.runtime.unpause(uuid).then(() => true, (err: unknown) => (attempt === 3 ? Promise.reject(err) : false));
-        if (thawed) break;
-      }
-    }
   }
 
   /** Stop and remove the container, then its firewall rules. */

@@ -66,9 +66,17 @@ export function ruleSpecs(uuid: string, r: SessionRules): { input: string[]; for
 }
 
 export class IptablesFirewall implements SessionFirewall {
+  /** Chains and jumps checked by this process; checked again whenever a change fails. */
+  private ensured = false;
+
   constructor(private readonly run: Run = runProcess) {}
 
   async ensure(): Promise<void> {
+    await this.ensureChains();
+    this.ensured = true;
+  }
+
+  private async ensureChains(): Promise<void> {
     const dockerUser = (await this.iptables(['-S', 'DOCKER-USER'], true)).code === 0;
     for (const [chain, from] of [[INPUT_CHAIN, 'INPUT'], [FORWARD_CHAIN, dockerUser ? 'DOCKER-USER' : 'FORWARD']] as const) {
       const made = await this.iptables(['-N', chain], true);
@@ -78,7 +86,7 @@ export class IptablesFirewall implements SessionFirewall {
   }
 
   async apply(uuid: string, rules: SessionRules): Promise<void> {
-    await this.ensure();
+    if (!this.ensured) await this.ensure();
     const specs = ruleSpecs(uuid, rules);
     const additions = [...specs.input.map((s) => `-A ${INPUT_CHAIN} ${s}`), ...specs.forward.map((s) => `-A ${FORWARD_CHAIN} ${s}`)];
     await this.withFreshRules(`set the firewall of session ${uuid}`, async () => [...(await this.deletions(uuid)), ...additions]);
@@ -121,6 +129,8 @@ export class IptablesFirewall implements SessionFirewall {
         return;
       } catch (err) {
         if (attempt >= 3) throw err;
+        // A chain or jump may have gone (a firewall reload): put them back before the next try.
+        await this.ensure().catch(() => undefined);
       }
     }
   }
@@ -128,13 +138,12 @@ export class IptablesFirewall implements SessionFirewall {
   /** Every rule of ours, with its session and the line that deletes it. */
   private async ownRules(): Promise<Array<{ uuid: string; deletion: string }>> {
     const out: Array<{ uuid: string; deletion: string }> = [];
-    for (const chain of [INPUT_CHAIN, FORWARD_CHAIN]) {
-      const listed = await this.iptables(['-S', chain], true);
-      if (listed.code !== 0) continue; // no chain yet: no rules
-      for (const line of listed.stdout.split('\n')) {
-        const m = new RegExp(`--comment "?${COMMENT_PREFIX}([0-9a-f-]{36})"?`).exec(line);
-        if (m?.[1] && line.startsWith(`-A ${chain} `)) out.push({ uuid: m[1], deletion: `-D${line.slice(2)}` });
-      }
+    // One listing of the filter table: a process spawn per chain costs more than the parse.
+    const listed = await this.iptables(['-S'], true);
+    for (const line of listed.stdout.split('\n')) {
+      const m = new RegExp(`--comment "?${COMMENT_PREFIX}([0-9a-f-]{36})"?`).exec(line);
+      const ours = line.startsWith(`-A ${INPUT_CHAIN} `) || line.startsWith(`-A ${FORWARD_CHAIN} `);
+      if (m?.[1] && ours) out.push({ uuid: m[1], deletion: `-D${line.slice(2)}` });
     }
     return out;
   }

@@ -341,7 +341,7 @@ export const COPY_TIMEOUT_MS = 10 * 60_000;
 const VANISHED_RE = /^cp: (?:(?:cannot stat|cannot open|cannot access) )?['\u2018](.*)['\u2019](?: for reading)?: No such file or directory$/;
 
 /** Only entries inside the tree may vanish; the tree's own root missing is a real failure. */
-function vanishedInside(line: string, src: string): boolean {
+export function vanishedInside(line: string, src: string): boolean {
   const path = VANISHED_RE.exec(line)?.[1];
   return path !== undefined && path.startsWith(`${src}/./`);
 }
