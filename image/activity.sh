@@ -17,15 +17,18 @@ state=${1:-}
 detail=${2:-}
 if [ "$state" = --hook ]; then
   payload=$(head -c 65536)
+  # The conversation this Claude writes, as every hook reports it (a fork
+  # gets its own id only once it has written): resumed at the next start.
+  id=$(field session_id)
+  conv=/home/convocate/.convocate-conversation
+  if printf '%s' "$id" | grep -Eqx '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' && [ "$(cat "$conv" 2>/dev/null)" != "$id" ]; then
+    printf '%s\n' "$id" > "$conv.$$.tmp" && mv -f "$conv.$$.tmp" "$conv"
+  fi
   case "$(field hook_event_name)" in
     SessionStart)
       state=idle
       detail=$(cat /home/convocate/.convocate-resume-note 2>/dev/null | head -n 1)
-      rm -f /home/convocate/.convocate-resume-note
-      id=$(field session_id)
-      if printf '%s' "$id" | grep -Eqx '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'; then
-        printf '%s\n' "$id" > /home/convocate/.convocate-conversation.$$.tmp && mv -f /home/convocate/.convocate-conversation.$$.tmp /home/convocate/.convocate-conversation
-      fi ;;
+      rm -f /home/convocate/.convocate-resume-note ;;
     UserPromptSubmit) state=working; detail= ;;
     PreToolUse|PostToolUse) state=working; detail=$(field tool_name) ;;
     Stop)
