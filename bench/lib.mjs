@@ -32,7 +32,7 @@ export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
  * A real agent from the production composition root over temp dirs; `runtime`
  * may be wrapped to count calls; `emitFor` may hand it an event sink.
  */
-export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => undefined) {
+export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => undefined, deps = {}) {
   const agentId = `bench-${name}-${process.pid}`;
   const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
   const config = resolveAgentConfig({ configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image }, {});
@@ -43,6 +43,7 @@ export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => u
     agentId,
     runtime: wrapRuntime(new DockerRuntime(docker)),
     emit: (ev) => emitFor()?.(ev),
+    ...deps,
   });
   return {
     ...built,

@@ -16,6 +16,8 @@ import { SessionEnvStore } from './config/session-env.js';
 import { LockManager } from './sessions/locks.js';
 import { SessionStore } from './sessions/store.js';
 import { FileSettingsStore, type SettingsStore } from './config/settings.js';
+import { IptablesFirewall, type SessionFirewall } from './host/firewall.js';
+import { AGENT_PORT, STATUS_PORT } from '../protocol/subsystems.js';
 
 
 /** Parts a caller may replace; each defaults to the production one. */
@@ -29,6 +31,8 @@ export interface AgentDeps {
   settingsStore?: SettingsStore;
   /** How long a freshly started container may take to bring tmux up. */
   readyTimeoutMs?: number;
+  /** Default: iptables when the agent runs as root on the real Docker runtime; none with a caller's runtime. */
+  firewall?: SessionFirewall | null;
 }
 
 export interface BuiltAgent {
@@ -64,7 +68,16 @@ export async function buildAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       `session image "${settings.image}" not found: build it with \`convocate-agent image build --offline\``,
     );
   }
+  const firewall = deps.firewall === undefined ? (deps.runtime === undefined && isRoot() ? new IptablesFirewall() : undefined) : deps.firewall ?? undefined;
+  if (firewall) {
+    // Checked at every start: an agent that cannot confine its sessions says so before it runs one.
+    await firewall.ensure();
+    // Rules of containers removed behind the agent's back (e.g. by `docker rm`) go.
+    await firewall.sweep(async () => new Set((await runtime.list()).map((c) => c.uuid))).catch(() => 0);
+  }
   const engine = new SessionEngine({
+    firewall,
+    blockedPorts: [AGENT_PORT, STATUS_PORT, config.listen.port, config.shellPort].filter((p) => p > 0),
     store,
     runtime,
     agentId,

@@ -34,6 +34,8 @@ export const OP_DEADLINES: Readonly<Record<OpName, OpDeadline>> = {
   'env-set': QUICK,
   'env-unset': QUICK,
   peek: QUICK,
+  /** May run in a throwaway container when the session is stopped. */
+  diff: CONTAINER,
 };
 
 /** A stopped session starts first (image, tmux up to 20 s on the agent): beyond this the agent is stuck. */

@@ -2,12 +2,19 @@
 // of its params and the type of its result. Both the agent's dispatcher and the
 // shell's clients are typed from this one table.
 import { z } from 'zod';
-import { PROTOCOLS, type BrokenSession, type Session } from './session.js';
+import { EGRESS_POLICIES, PROTOCOLS, type BrokenSession, type EgressPolicy, type Session } from './session.js';
 
 const id = z.string();
 export const DEFAULT_PEEK_LINES = 40;
 export const MAX_PEEK_LINES = 500;
 const port = z.number().int();
+/** null = the agent's default; the agent checks ranges and caps. */
+const limits = {
+  cpus: z.number().nullable().optional(),
+  memory_bytes: z.number().nullable().optional(),
+  egress: z.enum(EGRESS_POLICIES).optional(),
+  egress_allow: z.array(z.string()).max(1000).optional(),
+};
 
 export const paramSchemas = {
   ping: z.null().optional(),
@@ -18,6 +25,11 @@ export const paramSchemas = {
     port: port.optional(),
     protocol: z.enum(PROTOCOLS).optional(),
     dns_name: z.string().optional(),
+    /** Cloned into the workspace at the first start, inside the container. */
+    repo: z.string().optional(),
+    /** Default `convocate/<name>` when a repo is given. */
+    branch: z.string().optional(),
+    ...limits,
   }),
   /** Omitted fields keep their value; an empty name keeps the old one; an empty dns_name clears it. */
   edit: z.object({
@@ -26,12 +38,14 @@ export const paramSchemas = {
     port: port.optional(),
     protocol: z.enum(PROTOCOLS).optional(),
     dns_name: z.string().optional(),
+    ...limits,
   }),
   clone: z.object({ source_id: id, name: z.string() }),
   delete: z.object({ id }),
   kill: z.object({ id }),
   background: z.object({ id }),
-  restart: z.object({ id }),
+  /** `fresh`: start a new conversation instead of resuming the session's. */
+  restart: z.object({ id, fresh: z.boolean().optional() }),
   override: z.object({ id }),
   'settings-get': z.null().optional(),
   'settings-set': z.object({
@@ -41,6 +55,9 @@ export const paramSchemas = {
     network: z.string().optional(),
     cpu_cap_percent: z.number().optional(),
     mem_cap_percent: z.number().optional(),
+    /** Defaults for sessions: limits (null = none) and the egress policy new sessions get. */
+    ...limits,
+    pids_limit: z.number().optional(),
   }),
   'env-list': z.null().optional(),
   /** Checked by the agent against the rules of `session-env.ts`; never echoed back. */
@@ -48,6 +65,8 @@ export const paramSchemas = {
   'env-unset': z.object({ name: z.string() }),
   /** The last `lines` lines of the session's pane, control sequences removed. */
   peek: z.object({ id, lines: z.number().int().min(1).max(MAX_PEEK_LINES).optional() }),
+  /** The workspace's changes against its base (default: the branch it was made from), computed inside a container. */
+  diff: z.object({ id, stat: z.boolean().optional(), base: z.string().optional() }),
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
@@ -77,8 +96,14 @@ export interface AgentSettings {
   /** Admission caps (SPEC §7): a start that would push session containers past them is refused. */
   cpu_cap_percent: number;
   mem_cap_percent: number;
-  /** Docker network session containers join; empty for Docker's default bridge. */
+  /** Docker network session containers join; empty for the agent's own `convocate-sessions`. */
   network?: string;
+  /** Per-session defaults: CPU cores and memory (null = no limit), pids limit, and the egress new sessions get. */
+  cpus: number | null;
+  memory_bytes: number | null;
+  pids_limit: number;
+  egress: EgressPolicy;
+  egress_allow: string[];
 }
 
 /** Names of the session environment variables; values never leave the agent. */
@@ -88,6 +113,14 @@ export interface EnvNames {
 
 export interface PeekResult {
   text: string;
+}
+
+/** A diff is capped; `truncated` says the cap cut it. */
+export const MAX_DIFF_BYTES = 4 * 1024 * 1024;
+
+export interface DiffResult {
+  text: string;
+  truncated: boolean;
 }
 
 export interface OpResults {
@@ -108,6 +141,7 @@ export interface OpResults {
   'env-set': EnvNames;
   'env-unset': EnvNames;
   peek: PeekResult;
+  diff: DiffResult;
 }
 
 export type OpResult<O extends OpName> = OpResults[O];

@@ -79,3 +79,14 @@ describe('status events', () => {
     expect(parseEvent('{"type":"agent.heartbeat","timestamp":"t"}')).toBeUndefined();
   });
 });
+
+describe('what an agent answers', () => {
+  it('passes the one sanitiser: results and errors alike', async () => {
+    const { decodeResponse } = await import('./rpc.js');
+    const got = decodeResponse<'get'>(JSON.stringify({ ok: true, result: { name: 'web\u001b]52;c;cm0gLXJm\u0007', activity_detail: 'a\u001b[2Jb', text: 'x' } }));
+    expect(got).toMatchObject({ name: 'web', activity_detail: 'ab' });
+    expect(() => decodeResponse(JSON.stringify({ ok: false, code: 'internal', error: 'boom\u001b]0;title\u0007\nnext' }))).toThrow(/^boom next$/);
+    const peek = decodeResponse<'peek'>(JSON.stringify({ ok: true, result: { text: 'line 1\nline\u001b[31m 2' } }));
+    expect(peek.text).toBe('line 1\nline 2');
+  });
+});

@@ -2,6 +2,7 @@
 // `{"ok":true,"result"}` or `{"ok":false,"error","code"}`. Decoding never throws
 // anything but a ConvocateError, so a server can always answer.
 import type { z } from 'zod';
+import { sanitizeDeep, sanitizeText } from './sanitise.js';
 import { ConvocateError, errors, isErrorCode, toConvocateError } from './errors.js';
 import { isOpName, paramSchemas, type OpName, type OpParams, type OpResult } from './ops.js';
 
@@ -66,9 +67,10 @@ export function decodeResponse<O extends OpName>(line: string): OpResult<O> {
     throw new ConvocateError('bad_request', `bad response from agent: ${(err as Error).message}`);
   }
   const r = raw as Partial<{ ok: boolean; result: unknown; error: unknown; code: unknown }>;
-  if (r?.ok === true) return r.result as OpResult<O>;
+  // An agent is a peer: whatever it answers passes the one sanitiser before any terminal can show it.
+  if (r?.ok === true) return sanitizeDeep(r.result) as OpResult<O>;
   if (r?.ok === false && typeof r.error === 'string') {
-    throw new ConvocateError(isErrorCode(r.code) ? r.code : 'internal', r.error);
+    throw new ConvocateError(isErrorCode(r.code) ? r.code : 'internal', sanitizeText(r.error));
   }
   throw new ConvocateError('bad_request', 'bad response from agent: missing "ok"');
 }

@@ -98,3 +98,21 @@ export function maskControls(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
+
+/**
+ * Everything a peer sent, made safe for a terminal in one pass: every string
+ * in it sanitised (multi-line only under a key named `text`, e.g. a peek's
+ * pane), keys included. Numbers, booleans and null pass as they are.
+ */
+export function sanitizeDeep<T>(value: T, key = ''): T {
+  if (typeof value === 'string') {
+    return (key === 'text' ? sanitizeText(value, { multiline: true, max: 4 * 1024 * 1024 }) : sanitizeText(value)) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => sanitizeDeep(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[sanitizeText(k, { max: 200 })] = sanitizeDeep(v, k);
+    return out as T;
+  }
+  return value;
+}

@@ -1,5 +1,8 @@
 // Status events, agent → shell over the `convocate-status` subsystem, one JSON per line.
+import { isAgentId } from './agent-id.js';
 import type { ActivityView, SessionMeta } from './session.js';
+import { sanitizeDeep } from './sanitise.js';
+import { isRfc3339 } from './untrusted.js';
 
 export type StatusEventType =
   | 'agent.started'
@@ -60,7 +63,9 @@ export function parseEvent(line: string): StatusEvent | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const e = raw as Record<string, unknown>;
   if (typeof e.type !== 'string' || !TYPES.has(e.type)) return undefined;
-  if (typeof e.agent_id !== 'string' || typeof e.timestamp !== 'string') return undefined;
+  // Both reach paths, logs and the terminal: the one agent-id rule, a strict timestamp.
+  if (!isAgentId(e.agent_id) || typeof e.timestamp !== 'string' || !isRfc3339(e.timestamp)) return undefined;
   if (e.session_id !== undefined && typeof e.session_id !== 'string') return undefined;
-  return raw as StatusEvent;
+  // Names, details and versions inside reach terminals: the one sanitiser, once, here.
+  return sanitizeDeep(raw) as StatusEvent;
 }

@@ -168,3 +168,29 @@ describe('person-typed values (form fields, CLI flags)', () => {
     expect(dnsNameProblem('Web')).toBe(thrown(() => validateDnsName('Web')).message);
   });
 });
+
+describe('limits and egress as typed', () => {
+  it('reads sizes, cores and allow lists, "default" meaning the agent default', async () => {
+    const { parseMemoryText, parseCpusText, parseAllowText, validateEgress } = await import('./validation.js');
+    expect(parseMemoryText('512m')).toBe(512 * 1024 ** 2);
+    expect(parseMemoryText('4g')).toBe(4 * 1024 ** 3);
+    expect(parseMemoryText('1.5GiB')).toBe(1.5 * 1024 ** 3);
+    expect(parseMemoryText('default')).toBeNull();
+    expect(parseCpusText('1.5')).toBe(1.5);
+    expect(parseCpusText('default')).toBeNull();
+    expect(parseAllowText('10.0.0.0/8, example.org,1.2.3.4')).toEqual(['10.0.0.0/8', 'example.org', '1.2.3.4']);
+    expect(validateEgress('none')).toBe('none');
+  });
+
+  it('refuses what Docker or the firewall could not take, with the reason', async () => {
+    const { parseMemoryText, parseCpusText, parseAllowText, validateEgress } = await import('./validation.js');
+    expect(() => parseMemoryText('lots')).toThrow(/memory "lots" is invalid/);
+    expect(() => parseMemoryText('1k')).toThrow(/at least 6 MiB/);
+    expect(() => parseCpusText('-1')).toThrow(/cpus "-1" is invalid/);
+    expect(() => parseCpusText('0')).toThrow(/from 0.01/);
+    expect(() => parseAllowText('10.0.0.0/33')).toThrow(/not a valid IPv4 CIDR/);
+    expect(() => parseAllowText('999.1.1.1')).toThrow(/invalid/);
+    expect(() => parseAllowText('a b')).toThrow(/invalid/);
+    expect(() => validateEgress('all')).toThrow(/egress "all" is invalid: use "open", "none" or "allow"/);
+  });
+});

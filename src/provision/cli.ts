@@ -38,7 +38,7 @@ export function addProvisionCommands(program: Command, print: Print): void {
     .command('init-agent <target>')
     .description('install, then the agent service (tcp/222), the sessions slice, peering with the shell and the session image')
     .requiredOption('--shell <shell-target>', 'the shell host (already set up with init-shell)')
-    .option('--agent-id <id>', '8 lowercase hex characters (default: the host\'s, or a new one)')
+    .option('--agent-id <id>', 'lowercase letters, digits and "-", starting with a letter, at most 32 (default: the host\'s, or 8 new hex characters)')
     .option('--address <host[:port]>', 'how the shell reaches this agent (default: the target\'s host)')
     .option('--shell-address <host[:port]>', 'how this agent reaches status-serve (default: the shell target\'s host)')
     .option('--build-image', 'build the session image on the host instead of shipping it')

@@ -25,6 +25,17 @@ describe('convocate scripting CLI (embedded local agent)', () => {
     await fails(['frobnicate'], /^convocate: unknown command "frobnicate"/);
   });
 
+  it('new and edit take limits and an egress policy; bad ones are refused with the reason', async () => {
+    const s = JSON.parse(await ok('new', 'limited', '--cpus', '0.5', '--memory', '512m', '--allow', '10.0.0.0/8,example.org', '--json'));
+    expect(s).toMatchObject({ cpus: 0.5, memory_bytes: 512 * 1024 ** 2, egress: 'allow', egress_allow: ['10.0.0.0/8', 'example.org'] });
+    const e = JSON.parse(await ok('edit', 'limited', '--memory', 'default', '--egress', 'none', '--json'));
+    expect(e).toMatchObject({ cpus: 0.5, memory_bytes: null, egress: 'none' });
+    await fails(['edit', 'limited', '--memory', 'lots'], /^convocate: memory "lots" is invalid: use a size such as 512m/);
+    await fails(['new', 'x', '--egress', 'everything'], /^convocate: egress "everything" is invalid/);
+    await fails(['new', 'x', '--allow', '10.0.0.0/40'], /^convocate: allow entry "10.0.0.0\/40" is not a valid IPv4 CIDR/);
+    await ok('rm', 'limited', '--yes');
+  });
+
   it('new / ls / edit / clone print the documented JSON shape', async () => {
     const created = JSON.parse(await ok('new', 'web', '--port', '-1', '--dns', 'web.test', '--json'));
     expect(Object.keys(created)).toEqual(JSON_KEYS);

@@ -81,7 +81,9 @@ describe('DockerRuntime', () => {
     expect(info.Name).toBe(`/convocate-session-${spec.uuid}`);
     expect(info.Config.Hostname).toBe(`convocate-${spec.uuid.slice(0, 8)}`);
     expect(info.Config.Labels).toMatchObject({ 'convocate.session': spec.uuid, 'convocate.agent': agentId });
-    expect(info.HostConfig.CapDrop).toContain('MKNOD');
+    expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(info.HostConfig.CapAdd).not.toContain('MKNOD');
+    expect(info.HostConfig.CapAdd).not.toContain('NET_RAW');
     expect(info.Mounts).toContainEqual(expect.objectContaining({ Source: spec.homeDir, Destination: '/home/convocate', RW: true }));
     expect(info.HostConfig.PortBindings).toEqual({ [`${port}/tcp`]: [{ HostIp: '', HostPort: String(port) }] });
     expect(info.HostConfig.Dns).toEqual(['10.11.12.13']);

@@ -42,7 +42,11 @@ describe('convocate-host refuses bad input clearly', () => {
     const id = await host(['init-agent', 'a', '--shell', 's', '--agent-id', 'XYZ']);
     expect(id.code).toBe(1);
     expect(id.stdout).toBe('');
-    expect(id.stderr).toBe('convocate-host: bad --agent-id "XYZ": 8 lowercase hex characters\n');
+    expect(id.stderr).toBe(
+      'convocate-host: bad --agent-id: agent id "XYZ" is invalid: use lowercase letters, digits and "-", starting with a letter, at most 32 characters (or 8 hex characters)\n',
+    );
+    const path = await host(['init-agent', 'a', '--shell', 's', '--agent-id', '../etc']);
+    expect(path.stderr).toContain('bad --agent-id: agent id "../etc" is invalid');
     const addr = await host(['init-agent', 'a', '--shell', 's', '--address', 'a:b:c']);
     expect(addr.stderr).toBe('convocate-host: bad --address "a:b:c": want HOST or HOST:PORT\n');
   });

@@ -105,6 +105,12 @@ describe('convocate-host on fresh hosts', () => {
     expect(r.out).toMatch(/\[shell\] status host key: SHA256:/);
     expect((await onShell('systemctl is-active convocate-status dnsmasq')).stdout.trim().split('\n')).toEqual(['active', 'active']);
     expect((await onShell('readlink /opt/convocate/current')).stdout.trim()).toMatch(/^\/opt\/convocate\/0\.\d+\.\d+-[0-9a-f]{8}$/);
+    // Least privilege: the running status-serve holds only the capabilities it needs, and no new ones.
+    const pid = (await onShell('systemctl show -p MainPID --value convocate-status')).stdout.trim();
+    const status = (await onShell(`grep -E '^(CapBnd|NoNewPrivs):' /proc/${pid}/status`)).stdout;
+    expect(status).toContain('NoNewPrivs:\t1');
+    expect(status).toContain('CapBnd:\t0000000000000420'); // CAP_KILL (5) and CAP_NET_BIND_SERVICE (10)
+    expect((await onShell('systemctl show -p ProtectSystem -p ReadWritePaths convocate-status')).stdout).toContain('ProtectSystem=strict');
   });
 
   it('2. init-agent peers A with S, ships the image and answers ping', async () => {
@@ -156,8 +162,9 @@ describe('convocate-host on fresh hosts', () => {
   it('7. A\'s sessions slice carries the caps and holds the session container', async () => {
     const facts = (await lab.ssh(A.name, `nproc; awk '/^MemTotal:/{print $2 * 1024}' /proc/meminfo`)).stdout.trim().split('\n').map(Number);
     const limits = sliceLimits(facts[0]!, facts[1]!);
-    const show = (await lab.ssh(A.name, 'systemctl show convocate-sessions.slice -p CPUQuotaPerSecUSec -p MemoryMax -p ActiveState')).stdout;
+    const show = (await lab.ssh(A.name, 'systemctl show convocate-sessions.slice -p CPUQuotaPerSecUSec -p MemoryMax -p ActiveState -p TasksMax')).stdout;
     expect(show).toContain(`MemoryMax=${limits.memoryMaxBytes}\n`);
+    expect(Number(/TasksMax=(\d+)\n/.exec(show)?.[1])).toBeGreaterThan(0);
     expect(Number(/CPUQuotaPerSecUSec=([\d.]+)s\n/.exec(show)?.[1])).toBe(limits.cpuQuotaPercent / 100);
     expect(show).toContain('ActiveState=active');
     const cg = await lab.ssh(A.name, `cat /proc/$(docker inspect -f '{{.State.Pid}}' convocate-session-${sessionUuid})/cgroup`);

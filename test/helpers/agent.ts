@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusEvent } from '../../src/protocol/status.js';
 import { buildAgent, type AgentDeps, type BuiltAgent } from '../../src/agent/build-agent.js';
-import { resolveAgentConfig } from '../../src/agent/config/config.js';
+import { resolveAgentConfig, type AgentFlags } from '../../src/agent/config/config.js';
+import { IptablesFirewall } from '../../src/agent/host/firewall.js';
+import { isRoot } from '../../src/lib/process.js';
 import { removeAgentContainers, requireDocker, sessionImage, testAgentId } from './docker.js';
 import { useShellSessions } from './shell-sessions.js';
 
@@ -17,11 +19,11 @@ export interface TestAgent extends BuiltAgent {
   cleanup(): Promise<void>;
 }
 
-export async function makeTestAgent(name: string, deps: AgentDeps = {}): Promise<TestAgent> {
+export async function makeTestAgent(name: string, deps: AgentDeps = {}, flags: AgentFlags = {}): Promise<TestAgent> {
   await requireDocker();
   const root = await mkdtemp(join(tmpdir(), `convocate-${name}-`));
   const config = resolveAgentConfig(
-    { configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image: sessionImage() },
+    { configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image: sessionImage(), ...flags },
     {},
   );
   await useShellSessions(config.configDir);
@@ -35,6 +37,8 @@ export async function makeTestAgent(name: string, deps: AgentDeps = {}): Promise
     cleanup: async () => {
       built.engine.close();
       await removeAgentContainers(built.agentId);
+      // Containers removed behind the agent's back leave firewall rules: sweep them (rules first, then containers).
+      if (isRoot() && !deps.runtime) await new IptablesFirewall().sweep(async () => new Set((await built.runtime.list()).map((c) => c.uuid)));
       await rm(root, { recursive: true, force: true });
     },
   };

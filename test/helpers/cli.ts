@@ -17,6 +17,7 @@ export const JSON_KEYS = [
   'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
   'running', 'attached', 'agent_id', 'agent_host', 'state',
   'activity', 'activity_since', 'activity_detail', 'cpu_percent', 'mem_bytes',
+  'cpus', 'memory_bytes', 'egress', 'egress_allow',
 ];
 
 export interface CliResult {

@@ -86,6 +86,6 @@ describe('loadOrCreateAgentId', () => {
 
   it('refuses a corrupt id file', () => {
     writeFileSync(join(dir, 'agent-id'), 'NOT-HEX\n');
-    expect(() => loadOrCreateAgentId(dir)).toThrow(/8 lowercase hex/);
+    expect(() => loadOrCreateAgentId(dir)).toThrow(/agent id "NOT-HEX" is invalid: use lowercase letters/);
   });
 });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { agentIdProblem } from '../../protocol/agent-id.js';
 import { AGENT_PORT, STATUS_PORT } from '../../protocol/subsystems.js';
 import { DEFAULT_IMAGE } from '../../protocol/version.js';
 
@@ -128,14 +129,13 @@ function readShellHost(configDir: string): string | undefined {
   }
 }
 
-const AGENT_ID = /^[0-9a-f]{8}$/;
-
-/** The agent's stable id: 8 lowercase hex chars in `<configDir>/agent-id`, minted on first start. */
+/** The agent's stable id in `<configDir>/agent-id` (the one agent-id rule); 8 hex characters minted on first start. */
 export function loadOrCreateAgentId(configDir: string): string {
   const path = join(configDir, 'agent-id');
   if (existsSync(path)) {
     const id = readFileSync(path, 'utf8').trim();
-    if (!AGENT_ID.test(id)) throw new Error(`${path}: agent id must be 8 lowercase hex characters, got ${JSON.stringify(id.slice(0, 40))}`);
+    const problem = agentIdProblem(id);
+    if (problem) throw new Error(`${path}: ${problem}`);
     return id;
   }
   mkdirSync(configDir, { recursive: true });

@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import type { EgressPolicy } from '../../protocol/session.js';
+import { cpusProblem, egressEntryProblem, memoryProblem } from '../../protocol/validation.js';
 
 export interface EngineSettings {
   image: string;
@@ -14,7 +16,17 @@ export interface EngineSettings {
   /** Admission caps (SPEC §7), percent of the host's cores / RAM; default 90. */
   cpuCapPercent?: number;
   memCapPercent?: number;
+  /** Per-session defaults (SPEC §3 confinement): cores and bytes (null = no limit), the pids limit. */
+  cpus?: number | null;
+  memoryBytes?: number | null;
+  pidsLimit?: number;
+  /** The egress policy a new session gets when its create does not say. */
+  egress?: EgressPolicy;
+  egressAllow?: string[];
 }
+
+export const DEFAULT_PIDS_LIMIT = 4096;
+export const DEFAULT_SESSION_MEMORY_BYTES = 4 * 1024 ** 3;
 
 export interface SettingsStore {
   load(defaults: EngineSettings): Promise<EngineSettings>;
@@ -44,12 +56,25 @@ export class FileSettingsStore implements SettingsStore {
       network: typeof saved.network === 'string' ? saved.network : defaults.network,
       cpuCapPercent: typeof saved.cpuCapPercent === 'number' ? saved.cpuCapPercent : defaults.cpuCapPercent,
       memCapPercent: typeof saved.memCapPercent === 'number' ? saved.memCapPercent : defaults.memCapPercent,
+      // A hand-edited file with a bad limit falls back to the default rather than failing every start.
+      cpus: saved.cpus === null || (typeof saved.cpus === 'number' && !cpusProblem(saved.cpus)) ? saved.cpus : defaults.cpus,
+      memoryBytes:
+        saved.memoryBytes === null || (typeof saved.memoryBytes === 'number' && !memoryProblem(saved.memoryBytes)) ? saved.memoryBytes : defaults.memoryBytes,
+      pidsLimit: typeof saved.pidsLimit === 'number' && pidsLimitProblem(saved.pidsLimit) === undefined ? saved.pidsLimit : defaults.pidsLimit,
+      egress: saved.egress === 'open' || saved.egress === 'none' || saved.egress === 'allow' ? saved.egress : defaults.egress,
+      egressAllow:
+        Array.isArray(saved.egressAllow) && saved.egressAllow.every((e) => typeof e === 'string' && !egressEntryProblem(e)) ? saved.egressAllow : defaults.egressAllow,
     };
   }
 
   async save(settings: EngineSettings): Promise<void> {
     await writeFileAtomic(this.path, `${JSON.stringify(settings, null, 2)}\n`);
   }
+}
+
+/** A pids limit: enough for a shell and its tools, and a real bound. */
+export function pidsLimitProblem(n: number): string | undefined {
+  return Number.isInteger(n) && n >= 32 && n <= 1_000_000 ? undefined : `pids_limit ${String(n)} is invalid: an integer from 32 to 1000000`;
 }
 
 /** Settings that live only in memory, for tests that must not touch a config dir. */

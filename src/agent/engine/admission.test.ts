@@ -8,6 +8,15 @@ const GiB = 1024 ** 3;
 const caps = { cpuPercent: 90, memPercent: 90 };
 
 describe('admissionRefusal', () => {
+  it("counts a session's own memory limit whole, and says so", () => {
+    const u = { cpuCores: 4, memTotalBytes: 24 * GiB, cpuInUse: 0, memInUse: 10 * GiB };
+    const caps = { cpuPercent: 90, memPercent: 90 };
+    expect(admissionRefusal(u, caps, { memBytes: 11 * GiB })).toBeUndefined();
+    expect(admissionRefusal(u, caps, { memBytes: 12 * GiB })).toMatch(/memory: 10\.0 GiB of 24\.0 GiB in use, cap 90 % \(21\.6 GiB\), this session's memory limit is 12\.0 GiB/);
+    // CPU limits are ceilings, not reservations.
+    expect(admissionRefusal(u, caps, { cpuCores: 3.5 })).toBeUndefined();
+  });
+
   it('admits a start that fits under both caps', () => {
     expect(admissionRefusal({ cpuCores: 4, memTotalBytes: 24 * GiB, cpuInUse: 1, memInUse: 10 * GiB }, caps)).toBeUndefined();
   });

@@ -23,26 +23,35 @@ export interface Caps {
   memPercent: number;
 }
 
+/** What the session about to start is counted as: its own limits when it has them (a reservation). */
+export interface Need {
+  memBytes?: number;
+  cpuCores?: number;
+}
+
 export interface ResourceProbe {
   usage(cgroupParent: string): Promise<Usage>;
 }
 
 /** Why a start is refused, or undefined when it fits under both caps. */
-export function admissionRefusal(u: Usage, caps: Caps): string | undefined {
+export function admissionRefusal(u: Usage, caps: Caps, need: Need = {}): string | undefined {
   const reasons: string[] = [];
   const memCap = (u.memTotalBytes * caps.memPercent) / 100;
-  if (u.memInUse + NEW_SESSION_MEM_BYTES > memCap) {
-    reasons.push(`memory: ${bytes(u.memInUse)} of ${bytes(u.memTotalBytes)} in use, cap ${pct(caps.memPercent)} (${bytes(memCap)}), a new session needs about ${bytes(NEW_SESSION_MEM_BYTES)}`);
+  const memNeed = need.memBytes ?? NEW_SESSION_MEM_BYTES;
+  if (u.memInUse + memNeed > memCap) {
+    const what = need.memBytes === undefined ? `a new session needs about ${bytes(memNeed)}` : `this session's memory limit is ${bytes(memNeed)}`;
+    reasons.push(`memory: ${bytes(u.memInUse)} of ${bytes(u.memTotalBytes)} in use, cap ${pct(caps.memPercent)} (${bytes(memCap)}), ${what}`);
   }
   const cpuCap = (u.cpuCores * caps.cpuPercent) / 100;
-  if (u.cpuInUse + NEW_SESSION_CPU_CORES > cpuCap) {
+  // CPU is shared, not reserved: a session's CPU limit is a ceiling, so a start needs only a sliver.
+  if (u.cpuInUse + Math.min(need.cpuCores ?? NEW_SESSION_CPU_CORES, NEW_SESSION_CPU_CORES) > cpuCap) {
     reasons.push(`cpu: ${u.cpuInUse.toFixed(2)} of ${u.cpuCores} cores in use, cap ${pct(caps.cpuPercent)} (${cpuCap.toFixed(2)} cores)`);
   }
   return reasons.length ? `refusing to start: ${reasons.join('; ')}` : undefined;
 }
 
-export async function admit(probe: ResourceProbe, cgroupParent: string, caps: Caps): Promise<void> {
-  const refusal = admissionRefusal(await probe.usage(cgroupParent), caps);
+export async function admit(probe: ResourceProbe, cgroupParent: string, caps: Caps, need: Need = {}): Promise<void> {
+  const refusal = admissionRefusal(await probe.usage(cgroupParent), caps, need);
   if (refusal) throw new ConvocateError('unavailable', refusal);
 }
 

@@ -175,7 +175,7 @@ describe('SessionEngine on a FakeRuntime', () => {
   it('settings-set persists through its store; an empty image is refused', async () => {
     const next = await agent.engine.setSettings({ image: 'convocate-session:other', dns_server: '10.0.0.53' });
     expect(next).toMatchObject({ image: 'convocate-session:other', dns_server: '10.0.0.53', agent_id: 'unit' });
-    await expect(agent.engine.setSettings({ image: ' ' })).rejects.toThrow('image must not be empty');
+    await expect(agent.engine.setSettings({ image: ' ' })).rejects.toThrow('image " " is not an image reference');
     expect(agent.engine.settingsView().image).toBe('convocate-session:other');
   });
 

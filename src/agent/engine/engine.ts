@@ -3,12 +3,15 @@
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { errors, ConvocateError } from '../../protocol/errors.js';
-import { DEFAULT_PEEK_LINES, type AgentSettings, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
+import { DEFAULT_PEEK_LINES, MAX_DIFF_BYTES, type AgentSettings, type DiffResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../../protocol/status.js';
 import type { Session, SessionMeta } from '../../protocol/session.js';
-import { VERSION } from '../../protocol/version.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { TMUX_SESSION, CONTAINER_USER } from '../runtime/container-runtime.js';
+import { TMUX_SESSION, CONTAINER_USER, SESSIONS_NETWORK, sessionMac } from '../runtime/container-runtime.js';
+import type { SessionFirewall } from '../host/firewall.js';
+import { assertWithinCaps, hostSize, resolveLimits, sessionRules, type HostSize } from './confinement.js';
+import { settingsPatch, settingsView } from './settings-view.js';
+import { withFrozen } from './freeze.js';
 import type { SessionStore } from '../sessions/store.js';
 import { assertUuid } from '../../protocol/validation.js';
 import type { EngineSettings, SettingsStore } from '../config/settings.js';
@@ -21,8 +24,9 @@ import type { SessionEnvStore } from '../config/session-env.js';
 import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture } from './pane-capture.js';
+import { diffCommand, diffResult, ownerOf, workdir, workspaceEnv } from './workspace.js';
 import { peekPane } from './peek.js';
-import { admit, CgroupResourceProbe, parseCapPercent, type ResourceProbe } from './admission.js';
+import { admit, CgroupResourceProbe, type ResourceProbe } from './admission.js';
 import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 
 export interface EngineOptions {
@@ -38,6 +42,12 @@ export interface EngineOptions {
   sessionEnv?: SessionEnvStore;
   /** What admission control measures; the host's cgroups by default. */
   resources?: ResourceProbe;
+  /** The host firewall; without one, sessions with an egress policy other than `open` cannot start. */
+  firewall?: SessionFirewall;
+  /** Host ports no session may reach (the agent's and status-serve's). */
+  blockedPorts?: number[];
+  /** Cores and RAM the caps are taken of; this host's by default. */
+  hostSize?: HostSize;
 }
 
 export class SessionEngine {
@@ -101,11 +111,20 @@ export class SessionEngine {
   }
 
   async create(p: OpParams<'create'>): Promise<Session> {
+    assertWithinCaps(p, this.settings, this.host);
+    // Without a policy of its own a session gets the agent's default one.
+    const egress = p.egress ?? (p.egress_allow ? 'allow' : this.settings.egress ?? 'open');
     const meta = await this.opts.store.create({
       name: p.name,
       port: p.port ?? 0,
       protocol: p.protocol ?? 'tcp',
       dns_name: p.dns_name ?? '',
+      repo: p.repo,
+      branch: p.branch,
+      cpus: p.cpus ?? null,
+      memory_bytes: p.memory_bytes ?? null,
+      egress,
+      egress_allow: p.egress_allow ?? (p.egress === undefined ? this.settings.egressAllow ?? [] : []),
     });
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
@@ -115,12 +134,17 @@ export class SessionEngine {
 
   async edit(p: OpParams<'edit'>): Promise<Session> {
     assertUuid(p.id);
+    assertWithinCaps(p, this.settings, this.host);
     const meta = await this.opts.store.locks.withLock(p.id, () =>
       this.opts.store.update(p.id, {
         name: p.name,
         port: p.port,
         protocol: p.protocol,
         dns_name: p.dns_name,
+        cpus: p.cpus,
+        memory_bytes: p.memory_bytes,
+        egress: p.egress ?? (p.egress_allow ? 'allow' : undefined),
+        egress_allow: p.egress_allow,
       }),
     );
     this.emitSession('container.edited', meta);
@@ -131,7 +155,7 @@ export class SessionEngine {
     assertUuid(p.source_id);
     await this.opts.store.get(p.source_id);
     const meta = await this.opts.store.locks.withLock(p.source_id, () =>
-      this.opts.store.cloneFrom(p.source_id, p.name),
+      this.opts.store.cloneFrom(p.source_id, p.name, (copy) => withFrozen(this.opts.runtime, () => this.live.isRunning(p.source_id), p.source_id, copy)),
     );
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
@@ -146,7 +170,7 @@ export class SessionEngine {
       if (err instanceof ConvocateError && err.code === 'not_found') throw err;
     });
     await this.opts.store.locks.withLock(id, async () => {
-      await this.opts.runtime.stop(id, 10);
+      await this.stopContainer(id);
       await this.opts.store.remove(id);
     });
     this.activity.forget(id);
@@ -159,14 +183,15 @@ export class SessionEngine {
     assertUuid(id);
     const meta = await this.opts.store.get(id);
     const wasRunning = await this.live.isRunning(id);
-    await this.opts.store.locks.withLock(id, () => this.opts.runtime.stop(id, 10));
+    await this.opts.store.locks.withLock(id, () => this.stopContainer(id));
     // A kill of a stopped session changes nothing the shell needs to hear about.
     if (wasRunning) this.emit('container.stopped', null, id);
     this.pushed.delete(id);
     return this.live.one(meta);
   }
 
-  async restart(id: string): Promise<Session> {
+  /** `fresh`: a new conversation rather than the session's own. */
+  async restart(id: string, opts: { fresh?: boolean } = {}): Promise<Session> {
     assertUuid(id);
     await this.opts.store.get(id);
     if (await this.live.isRunning(id)) throw errors.alreadyRunning();
@@ -175,7 +200,7 @@ export class SessionEngine {
       if (await this.live.isRunning(id)) throw errors.alreadyRunning();
       // Read under the lock, so that an edit that just finished is what starts.
       const current = await this.opts.store.get(id);
-      await this.start(current);
+      await this.start(current, opts);
       return current;
     });
     return this.live.one(meta);
@@ -236,29 +261,11 @@ export class SessionEngine {
   }
 
   settingsView(): AgentSettings {
-    return {
-      agent_id: this.agentId,
-      version: VERSION,
-      image: this.settings.image,
-      sessions_dir: this.opts.store.dir,
-      dns_server: this.settings.dnsServer,
-      cgroup_parent: this.settings.cgroupParent,
-      network: this.settings.network ?? '',
-      cpu_cap_percent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
-      mem_cap_percent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
-    };
+    return settingsView(this.settings, { agentId: this.agentId, sessionsDir: this.opts.store.dir });
   }
 
   async setSettings(p: OpParams<'settings-set'>): Promise<AgentSettings> {
-    const next: EngineSettings = {
-      image: p.image ?? this.settings.image,
-      dnsServer: p.dns_server ?? this.settings.dnsServer,
-      cgroupParent: p.cgroup_parent ?? this.settings.cgroupParent,
-      network: p.network ?? this.settings.network,
-      cpuCapPercent: p.cpu_cap_percent === undefined ? this.settings.cpuCapPercent : parseCapPercent(p.cpu_cap_percent, 'cpu_cap_percent'),
-      memCapPercent: p.mem_cap_percent === undefined ? this.settings.memCapPercent : parseCapPercent(p.mem_cap_percent, 'mem_cap_percent'),
-    };
-    if (!next.image.trim()) throw new ConvocateError('invalid_argument', 'image must not be empty');
+    const next = await settingsPatch(this.settings, p, { runtime: this.opts.runtime, host: this.host });
     await this.opts.settingsStore.save(next);
     this.settings = next;
     return this.settingsView();
@@ -284,30 +291,76 @@ export class SessionEngine {
   }
 
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
-  async start(meta: SessionMeta): Promise<void> {
+  async start(meta: SessionMeta, opts: { fresh?: boolean } = {}): Promise<void> {
     await this.opts.store.assertUniqueAtStart(meta);
     const env = (await this.opts.sessionEnv?.read()) ?? new Map<string, string>();
     // A key set after the session was made gets approved too.
     await this.seedHome(meta.uuid, env.get('ANTHROPIC_API_KEY'));
     this.activity.track(meta.uuid);
-    await admit(this.admission, this.settings.cgroupParent, {
-      cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT,
-      memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT,
-    });
-    await this.opts.runtime.run({
+    // A session's own memory limit is what it may take: it is counted whole; the agent default is not.
+    await admit(
+      this.admission,
+      this.settings.cgroupParent,
+      { cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT, memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT },
+      { memBytes: meta.memory_bytes ?? undefined, cpuCores: meta.cpus ?? undefined },
+    );
+    const network = this.settings.network || ((await this.opts.runtime.ensureSessionsNetwork?.()) ?? SESSIONS_NETWORK);
+    const mac = sessionMac(meta.uuid);
+    const firewall = this.opts.firewall;
+    if (!firewall && meta.egress !== 'open') {
+      throw new ConvocateError('unavailable', `egress "${meta.egress}" needs the host firewall, which this agent does not run (it needs root and iptables)`);
+    }
+    const home = this.opts.store.homeDir(meta.uuid);
+    const rules = await sessionRules(meta, { mac, blockedPorts: this.opts.blockedPorts ?? [], dnsServer: this.settings.dnsServer || undefined });
+    const run = this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,
       image: this.settings.image,
-      homeDir: this.opts.store.homeDir(meta.uuid),
+      homeDir: home,
       port: meta.port,
       protocol: meta.protocol,
       dnsServer: this.settings.dnsServer || undefined,
       cgroupParent: this.settings.cgroupParent || undefined,
-      env: [...env].map(([name, value]) => `${name}=${value}`),
-      network: this.settings.network || undefined,
+      // Last, so that the session's own facts win over a same-named session env variable.
+      env: [...[...env].map(([name, value]) => `${name}=${value}`), ...(await workspaceEnv(meta, home, opts))],
+      network,
+      macAddress: mac,
+      ...resolveLimits(meta, this.settings, this.host),
+      // The rules are in place before the container's first packet.
+      beforeStart: firewall ? () => firewall.apply(meta.uuid, rules) : undefined,
+    });
+    // A container that never started leaves no rules behind (run() already removed it).
+    await run.catch(async (err: unknown) => {
+      await firewall?.remove(meta.uuid).catch(() => undefined);
+      throw err;
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
+    // The fork is made: later starts resume the clone's own conversation.
+    if (meta.resume_fork) await this.opts.store.update(meta.uuid, { resume_fork: false });
     this.emitSession('container.started', meta);
+  }
+
+  /** The workspace's changes against its base, computed in the running container or a throwaway one. */
+  async diff(p: OpParams<'diff'>): Promise<DiffResult> {
+    assertUuid(p.id);
+    const meta = await this.opts.store.get(p.id);
+    const home = this.opts.store.homeDir(meta.uuid);
+    const cmd = diffCommand(p);
+    const env = [`CONVOCATE_WORKDIR=${workdir(meta)}`];
+    const result = (await this.live.isRunning(meta.uuid))
+      ? await this.opts.runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER, env, maxBytes: MAX_DIFF_BYTES })
+      : await this.opts.runtime.runOneOff({ image: this.settings.image, homeDir: home, user: await ownerOf(home), cmd, env, maxBytes: MAX_DIFF_BYTES });
+    return diffResult(meta, result);
+  }
+
+  /** Stop and remove the container, then its firewall rules. */
+  private async stopContainer(uuid: string): Promise<void> {
+    await this.opts.runtime.stop(uuid, 10);
+    await this.opts.firewall?.remove(uuid);
+  }
+
+  private get host(): HostSize {
+    return this.opts.hostSize ?? hostSize();
   }
 
   async envList(): Promise<{ names: string[] }> {

@@ -13,10 +13,13 @@ function runtimeWith(answer: (lines: string, end: string, out: PassThrough) => v
     ping: unused,
     run: unused,
     stop: unused,
+    pause: unused,
+    unpause: unused,
     list: unused,
     waitReady: unused,
     execPty: unused,
     exec: unused,
+    runOneOff: unused,
     imageExists: unused,
     async execPipe(_uuid, cmd): Promise<PipeExec> {
       opened.push(cmd);

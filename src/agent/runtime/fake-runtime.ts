@@ -5,7 +5,7 @@
 import { Duplex } from 'node:stream';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import type { ResourceView } from '../../protocol/session.js';
-import type { ContainerInfo, ContainerRuntime, ExecResult, PtyExec, RunSpec } from './container-runtime.js';
+import { SESSIONS_NETWORK, type ContainerInfo, type ContainerRuntime, type ExecOptions, type ExecResult, type NetworkInfo, type OneOffSpec, type PtyExec, type RunSpec } from './container-runtime.js';
 
 interface FakeContainer {
   spec: RunSpec;
@@ -36,6 +36,8 @@ export interface FakeRuntimeOptions {
   images?: string[];
   /** Answers for `exec`; the default succeeds with no output. */
   onExec?: (uuid: string, cmd: string[]) => ExecResult;
+  /** Answers for `runOneOff`; the default succeeds with no output. */
+  onOneOff?: (spec: OneOffSpec) => ExecResult;
   /**
    * `echo` (default): a PTY prints its command and size, echoes what is typed,
    * and Ctrl-B D ends it. `silent`: the test drives every byte.
@@ -49,6 +51,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, FakeContainer>();
   readonly ptys: FakePty[] = [];
   readonly execs: Array<{ uuid: string; cmd: string[]; user?: string }> = [];
+  /** Every one-off container run, in order. */
+  readonly oneOffs: OneOffSpec[] = [];
   readonly images: Set<string>;
   /** What `oneShotStats` reports per container id; absent means not measurable. */
   readonly usage = new Map<string, ResourceView>();
@@ -88,13 +92,46 @@ export class FakeRuntime implements ContainerRuntime {
         }
       }
     }
+    await spec.beforeStart?.();
     this.containers.set(spec.uuid, { spec, running: true });
+  }
+
+  /** Networks a test declares; the agent's own exists once ensured. */
+  readonly networks = new Map<string, NetworkInfo>();
+
+  async networkInfo(name: string): Promise<NetworkInfo | undefined> {
+    this.assertReachable();
+    return this.networks.get(name);
+  }
+
+  async ensureSessionsNetwork(): Promise<string> {
+    this.assertReachable();
+    if (!this.networks.has(SESSIONS_NETWORK)) {
+      this.networks.set(SESSIONS_NETWORK, { name: SESSIONS_NETWORK, driver: 'bridge', labels: { 'convocate.network': 'sessions' }, icc: false });
+    }
+    return SESSIONS_NETWORK;
   }
 
   async stop(uuid: string): Promise<void> {
     this.assertReachable();
     for (const p of this.ptys) if (p.uuid === uuid) p.hangUp();
     this.containers.delete(uuid);
+  }
+
+  /** Sessions paused right now, and every pause/unpause in order. */
+  readonly paused = new Set<string>();
+  readonly pauseLog: string[] = [];
+
+  async pause(uuid: string): Promise<void> {
+    this.assertReachable();
+    if (!this.containers.get(uuid)?.running) return;
+    this.paused.add(uuid);
+    this.pauseLog.push(`pause ${uuid}`);
+  }
+
+  async unpause(uuid: string): Promise<void> {
+    this.assertReachable();
+    if (this.paused.delete(uuid)) this.pauseLog.push(`unpause ${uuid}`);
   }
 
   async list(): Promise<ContainerInfo[]> {
@@ -113,7 +150,14 @@ export class FakeRuntime implements ContainerRuntime {
     return exec;
   }
 
-  async exec(uuid: string, cmd: string[], opts: { user?: string } = {}): Promise<ExecResult> {
+  async runOneOff(spec: OneOffSpec): Promise<ExecResult> {
+    this.assertReachable();
+    if (!this.images.has(spec.image)) throw new ConvocateError('unavailable', `image ${spec.image} not found`);
+    this.oneOffs.push(spec);
+    return this.opts.onOneOff?.(spec) ?? { exitCode: 0, output: '' };
+  }
+
+  async exec(uuid: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     this.runningContainer(uuid);
     this.execs.push({ uuid, cmd, user: opts.user });
     if (cmd[0] === 'tmux' && cmd[1] === 'detach-client') {

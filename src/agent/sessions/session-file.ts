@@ -6,11 +6,11 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { readSmallRegularFileSync } from '../../lib/small-file.js';
-import { PROTOCOLS } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, PROTOCOLS, type SessionLimits, type SessionWorkspace } from '../../protocol/session.js';
 import { maskControls } from '../../protocol/sanitise.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 import type { SessionMeta } from '../../protocol/session.js';
-import { validateDnsName, validateName } from '../../protocol/validation.js';
+import { validateBranch, validateCpus, validateDnsName, validateEgress, validateEgressAllow, validateMemory, validateName, validateRepo } from '../../protocol/validation.js';
 
 export const SESSION_FILE = 'session.json';
 const MAX_BYTES = 64 * 1024;
@@ -81,6 +81,47 @@ export function parseSessionMeta(text: string, uuid: string): SessionMeta {
     dns_name: o.dns_name,
     created_at: o.created_at as string,
     last_accessed: o.last_accessed as string,
+    ...parseLimits(o),
+    ...parseWorkspace(o),
+  };
+}
+
+/** Files written before workspaces read as sessions without one (Claude stays in the home). */
+function parseWorkspace(o: Record<string, unknown>): SessionWorkspace {
+  const bad = (field: string, want: string) => new Error(`${SESSION_FILE}: field "${field}" must be ${want}`);
+  const text = (field: 'repo' | 'branch', check: (v: string) => unknown): string | null => {
+    const v = o[field];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || !passes(check, v)) throw bad(field, field === 'repo' ? 'null or a git URL' : 'null or a branch name');
+    return v;
+  };
+  const flag = (field: 'workspace' | 'resume_fork'): boolean => {
+    const v = o[field];
+    if (v === undefined) return NO_WORKSPACE[field];
+    if (typeof v !== 'boolean') throw bad(field, 'true or false');
+    return v;
+  };
+  return { repo: text('repo', validateRepo), branch: text('branch', validateBranch), workspace: flag('workspace'), resume_fork: flag('resume_fork') };
+}
+
+/** Files written before sessions had limits read as the defaults; a present field must pass its rule. */
+function parseLimits(o: Record<string, unknown>): SessionLimits {
+  const field = <T>(name: keyof SessionLimits, fallback: T, check: (v: never) => T): T => {
+    if (o[name] === undefined) return fallback;
+    try {
+      return check(o[name] as never);
+    } catch (err) {
+      throw new Error(`${SESSION_FILE}: field "${name}": ${describe(err)}`, { cause: err });
+    }
+  };
+  return {
+    cpus: field('cpus', DEFAULT_LIMITS.cpus, validateCpus),
+    memory_bytes: field('memory_bytes', DEFAULT_LIMITS.memory_bytes, validateMemory),
+    egress: field('egress', DEFAULT_LIMITS.egress, (v: string) => validateEgress(String(v))),
+    egress_allow: field('egress_allow', DEFAULT_LIMITS.egress_allow, (v: string[]) => {
+      if (!Array.isArray(v)) throw new Error('must be a list');
+      return validateEgressAllow(v);
+    }),
   };
 }
 

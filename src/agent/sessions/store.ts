@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { syncDir } from '../../lib/atomic-write.js';
 import { isPidAlive } from '../../lib/process.js';
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
-import type { BrokenSession, Protocol, SessionMeta } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, defaultBranch, type BrokenSession, type Protocol, type SessionLimits, type SessionMeta, type SessionWorkspace } from '../../protocol/session.js';
 import { HOME_DIR, markLayoutCurrent, migrateLayout, type MigrationHook } from './layout.js';
 import { LockManager } from './locks.js';
 import { AUTO_PORT_FROM, isPortBound as realIsPortBound, pickFreePort } from './ports.js';
@@ -20,10 +20,16 @@ import {
   assertUuid,
   isUuid,
   sameDnsName,
+  validateCpus,
   validateDnsName,
+  validateEgress,
+  validateEgressAllow,
+  validateMemory,
   validateName,
   validatePort,
   validateProtocol,
+  validateRepo,
+  validateBranch,
 } from '../../protocol/validation.js';
 
 const execFileP = promisify(execFile);
@@ -41,19 +47,23 @@ export interface SessionStoreOptions {
   afterMigrationStep?: MigrationHook;
 }
 
-export interface CreateSessionInput {
+export interface CreateSessionInput extends Partial<SessionLimits> {
   name: string;
   port?: number;
   protocol?: string;
   dns_name?: string;
+  repo?: string;
+  branch?: string;
 }
 
 /** Omitted fields keep their value; an empty name or protocol keeps it; an empty dns_name clears it. */
-export interface SessionPatch {
+export interface SessionPatch extends Partial<SessionLimits> {
   name?: string;
   port?: number;
   protocol?: string;
   dns_name?: string;
+  /** Cleared once a clone's first start has forked the conversation. */
+  resume_fork?: boolean;
 }
 
 export interface SessionList {
@@ -145,13 +155,18 @@ export class SessionStore {
     const port = validatePort(input.port ?? 0);
     const protocol = validateProtocol(input.protocol);
     const dns_name = validateDnsName(input.dns_name);
+    const limits = limitsPatch(input);
+    const repo = validateRepo(input.repo);
+    if (!repo && input.branch) throw new ConvocateError('invalid_argument', 'a branch needs a repo (--repo URL)');
+    const branch = repo ? validateBranch(input.branch || defaultBranch(name)) : null;
+    const workspace: SessionWorkspace = { repo, branch, workspace: true, resume_fork: false };
     return this.locks.withAllocation(async () => {
       const { sessions } = await this.list();
       const resolved = await this.resolvePort(port, protocol, sessions, undefined);
       assertDnsFree(dns_name, sessions);
       const uuid = randomUUID();
       const ts = this.now().toISOString();
-      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts };
+      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts, ...DEFAULT_LIMITS, ...limits, ...workspace };
       const staging = this.stagingDir('new', uuid);
       try {
         await mkdir(staging, { mode: 0o755 });
@@ -174,6 +189,7 @@ export class SessionStore {
     const port = patch.port === undefined ? undefined : validatePort(patch.port);
     const protocol = patch.protocol ? validateProtocol(patch.protocol) : undefined;
     const dns = patch.dns_name === undefined ? undefined : validateDnsName(patch.dns_name);
+    const limits = limitsPatch(patch);
     return this.locks.withAllocation(async () => {
       const current = await this.get(uuid);
       const others = (await this.list()).sessions.filter((s) => s.uuid !== uuid);
@@ -182,6 +198,8 @@ export class SessionStore {
         name: name ?? current.name,
         protocol: protocol ?? current.protocol,
         dns_name: dns ?? current.dns_name,
+        ...limits,
+        resume_fork: patch.resume_fork ?? current.resume_fork,
       };
       next.port = await this.resolvePort(port ?? current.port, next.protocol, others, current);
       // An unchanged DNS name is not re-checked, so that a rename always works.
@@ -201,8 +219,13 @@ export class SessionStore {
     });
   }
 
-  /** Copy a session's home dir (cp -a: symlinks, modes, owners) to a new uuid; port 0, no DNS name. */
-  async cloneFrom(sourceUuid: string, name: string): Promise<SessionMeta> {
+  /**
+   * Copy a session's home dir (cp -a: symlinks copied as links, never
+   * followed; modes, owners) to a new uuid; port 0, no DNS name. `frozen`
+   * runs the copy with the source held still (its container paused), so the
+   * copy is one consistent snapshot and no link can be swapped in mid-walk.
+   */
+  async cloneFrom(sourceUuid: string, name: string, frozen: <T>(copy: () => Promise<T>) => Promise<T> = (copy) => copy()): Promise<SessionMeta> {
     const newName = validateName(name);
     const source = await this.get(sourceUuid);
     const uuid = randomUUID();
@@ -210,7 +233,7 @@ export class SessionStore {
     try {
       // The copy can take long: it runs outside the allocation mutex.
       await mkdir(staging, { mode: 0o755 });
-      await copyTree(this.homeDir(sourceUuid), join(staging, HOME_DIR), sourceUuid);
+      await frozen(() => copyTree(this.homeDir(sourceUuid), join(staging, HOME_DIR), sourceUuid));
       return await this.locks.withAllocation(async () => {
         const ts = this.now().toISOString();
         const meta: SessionMeta = {
@@ -221,6 +244,8 @@ export class SessionStore {
           dns_name: '',
           created_at: ts,
           last_accessed: ts,
+          // The copied conversation is resumed as a fork: the two never write one transcript.
+          resume_fork: true,
         };
         await this.publish(staging, meta);
         return meta;
@@ -296,16 +321,40 @@ export class SessionStore {
   }
 }
 
+/** The limit fields a create or edit sets, each checked; omitted ones are left out. */
+function limitsPatch(input: Partial<SessionLimits>): Partial<SessionLimits> {
+  const out: Partial<SessionLimits> = {};
+  if (input.cpus !== undefined) out.cpus = validateCpus(input.cpus);
+  if (input.memory_bytes !== undefined) out.memory_bytes = validateMemory(input.memory_bytes);
+  if (input.egress !== undefined) out.egress = validateEgress(input.egress);
+  if (input.egress_allow !== undefined) out.egress_allow = validateEgressAllow(input.egress_allow);
+  return out;
+}
+
 function assertDnsFree(dns: string, others: SessionMeta[]): void {
   if (others.some((s) => sameDnsName(s.dns_name, dns))) throw errors.dnsInUse(dns);
 }
 
+/** How long a copy may hold a session frozen. */
+export const COPY_TIMEOUT_MS = 10 * 60_000;
+
+/** cp's complaint about a file that was listed and then gone: a vanished file is not a failed clone. */
+const VANISHED_RE = /^cp: (?:(?:cannot stat|cannot open|cannot access) )?['\u2018](.*)['\u2019](?: for reading)?: No such file or directory$/;
+
+/** Only entries inside the tree may vanish; the tree's own root missing is a real failure. */
+export function vanishedInside(line: string, src: string): boolean {
+  const path = VANISHED_RE.exec(line)?.[1];
+  return path !== undefined && path.startsWith(`${src}/./`);
+}
+
 async function copyTree(src: string, dst: string, sourceUuid: string): Promise<void> {
   try {
-    // "src/." copies the contents and the dir's own mode/owner onto dst.
-    await execFileP('cp', ['-a', '--', `${src}/.`, dst], { maxBuffer: 1024 * 1024 });
+    // "src/." copies the contents and the dir's own mode/owner onto dst; -a never dereferences a link.
+    await execFileP('cp', ['-a', '--', `${src}/.`, dst], { maxBuffer: 1024 * 1024, timeout: COPY_TIMEOUT_MS, killSignal: 'SIGKILL' });
   } catch (err) {
     const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length > 0 && (err as { code?: unknown }).code === 1 && lines.every((l) => vanishedInside(l, src))) return;
     const detail = stderr.split('\n').slice(0, 3).join('; ') || (err instanceof Error ? err.message : String(err));
     throw new ConvocateError('internal', `clone ${quote(sourceUuid)}: copy failed: ${detail}`, { cause: err });
   }

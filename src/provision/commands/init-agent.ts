@@ -4,6 +4,7 @@
 import { AGENT_FILES, REGISTRY_DIR, REGISTRY_FILES, SHELL_FILES } from '../../protocol/host-files.js';
 import { parseHostPort } from '../../protocol/host-port.js';
 import { randomBytes } from 'node:crypto';
+import { agentIdProblem } from '../../protocol/agent-id.js';
 import type { Bundle } from '../steps/bundle.js';
 import { converge } from '../steps/converge.js';
 import type { Host } from '../host.js';
@@ -27,8 +28,6 @@ export interface AgentOptions {
   image: string;
   buildImage: boolean;
 }
-
-const AGENT_ID = /^[0-9a-f]{8}$/;
 
 export function splitAddress(text: string, flag: string): { host: string; port?: number } {
   return parseHostPort(text, { what: flag });
@@ -58,13 +57,14 @@ export function targetHost(target: string): string {
 
 /** Bad flags are refused before any host is touched. */
 export function checkAgentOptions(opts: Pick<AgentOptions, 'agentId' | 'address' | 'shellAddress'>): void {
-  if (opts.agentId !== undefined && !AGENT_ID.test(opts.agentId)) throw new Error(`bad --agent-id ${JSON.stringify(opts.agentId)}: 8 lowercase hex characters`);
+  if (opts.agentId !== undefined && agentIdProblem(opts.agentId)) throw new Error(`bad --agent-id: ${agentIdProblem(opts.agentId)}`);
   splitAddress(opts.shellAddress, '--shell-address');
   splitAddress(opts.address, '--address');
 }
 
 export async function initAgent(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print): Promise<string> {
   checkAgentOptions(opts);
+  const existingId = await readAgentId(agent, opts, print);
   await step(shell.name, 'shell ready', print, async () => {
     const r = await shell.run(`systemctl is-enabled ${STATUS_UNIT} 2>/dev/null`, { allowFail: true });
     if (r.stdout.trim() !== 'enabled') throw new Error(`${STATUS_UNIT} is not installed`);
@@ -74,21 +74,37 @@ export async function initAgent(agent: Host, shell: Host, bundle: Bundle | Promi
   const image = ensureImage(agent, { tag: opts.image, build: opts.buildImage }, print);
   image.catch(() => undefined);
   try {
-    return await setUp(agent, shell, bundle, opts, print, image);
+    return await setUp(agent, shell, bundle, opts, print, image, existingId);
   } finally {
     await image.catch(() => undefined);
   }
 }
 
-async function setUp(agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print, image: Promise<unknown>): Promise<string> {
+/**
+ * The agent host's existing id, before anything is touched on either host: it
+ * names a path (`agent-keys/<id>/`) and a key line on the shell host, so it
+ * passes the one agent-id rule or nothing happens.
+ */
+async function readAgentId(agent: Host, opts: AgentOptions, print: Print): Promise<string> {
+  return step(agent.name, 'agent id', print, async () => {
+    const text = (await agent.run(`cat ${AGENT_CONFIG_DIR}/agent-id 2>/dev/null`, { allowFail: true })).stdout;
+    // One trailing newline is the file's own; anything else is part of the id.
+    const existingId = text.replace(/\n$/, '');
+    const idProblem = existingId === '' ? undefined : agentIdProblem(existingId);
+    if (idProblem) throw new Error(`${AGENT_CONFIG_DIR}/agent-id on this host is refused: ${idProblem}`);
+    if (existingId && opts.agentId && existingId !== opts.agentId) throw new Error(`this host is already agent ${existingId}, not ${opts.agentId}`);
+    return existingId;
+  }, `fix or remove ${AGENT_CONFIG_DIR}/agent-id on ${agent.name}, or pass the --agent-id it holds`);
+}
+
+async function setUp(
+  agent: Host, shell: Host, bundle: Bundle | Promise<Bundle>, opts: AgentOptions, print: Print, image: Promise<unknown>, existingId: string,
+): Promise<string> {
   const shellAddr = splitAddress(opts.shellAddress, '--shell-address');
+
   const installed = await installBundle(agent, bundle, print);
 
   // The agent's own id and keys, minted on the agent host.
-  const existingId = (await agent.run(`cat ${AGENT_CONFIG_DIR}/${AGENT_FILES.agentId} 2>/dev/null`, { allowFail: true })).stdout.trim();
-  if (existingId && opts.agentId && existingId !== opts.agentId) {
-    throw new StepFailure(agent.name, 'agent id', `this host is already agent ${existingId}, not ${opts.agentId}`, `drop --agent-id, or pass --agent-id ${existingId}`);
-  }
   const agentId = existingId || opts.agentId || randomBytes(4).toString('hex');
   const agentKeys = await converge(agent, 'agent identity', [
     { kind: 'dir', path: AGENT_CONFIG_DIR, mode: 0o755 },

@@ -2,6 +2,7 @@
 // slice limits, peering on either side, and the session image.
 import { shellQuote, type Host } from '../host.js';
 import { step, type Print } from '../report.js';
+import { sanitizeText } from '../../protocol/sanitise.js';
 import { AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT } from '../steps/units.js';
 
 export async function status(host: Host, image: string, print: Print): Promise<void> {
@@ -20,5 +21,6 @@ export async function status(host: Host, image: string, print: Print): Promise<v
        true`,
     ),
   );
-  for (const line of r.stdout.trim().split('\n')) print(`[${host.name}] ${line.trim()}`);
+  // The host's files (its agent id, registered agents) are a peer's words: sanitised before the terminal.
+  for (const line of r.stdout.trim().split('\n')) print(`[${host.name}] ${sanitizeText(line.trim())}`);
 }

@@ -20,7 +20,7 @@ describe('slice arithmetic', () => {
 
   it('renders the slice with both limits', () => {
     const text = renderSlice({ cpuQuotaPercent: 180, memoryMaxBytes: 1000 });
-    expect(text).toContain('[Slice]\nCPUAccounting=yes\nCPUQuota=180%\nMemoryAccounting=yes\nMemoryMax=1000\n');
+    expect(text).toContain('[Slice]\nCPUAccounting=yes\nCPUQuota=180%\nMemoryAccounting=yes\nMemoryMax=1000\nTasksAccounting=yes\nTasksMax=90%\n');
   });
 });
 
@@ -48,6 +48,9 @@ describe('units', () => {
     const text = renderStatusUnit({ listen: '0.0.0.0:223' });
     expect(text).toContain('ExecStart=/usr/local/bin/convocate status-serve --listen 0.0.0.0:223 --dnsmasq-pid-file /run/dnsmasq/dnsmasq.pid\n');
     expect(renderStatusUnit({ listen: '0.0.0.0:223', dnsDomain: 'lab' })).toContain('--dns-domain lab\n');
+    // Least privilege: writes only its state dir, binds and signals, nothing else of root.
+    expect(text).toContain('NoNewPrivileges=yes\nProtectSystem=strict\nReadWritePaths=/var/lib/convocate\n');
+    expect(text).toContain('CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_KILL\n');
   });
 
   it('points every wrapper at the current bundle and its own Node', () => {

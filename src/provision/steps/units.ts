@@ -47,6 +47,9 @@ export function renderSlice(limits: SliceLimits): string {
     `CPUQuota=${limits.cpuQuotaPercent}%`,
     'MemoryAccounting=yes',
     `MemoryMax=${limits.memoryMaxBytes}`,
+    // A fork bomb that gets past one session's pids limit still stops short of the host's PID space.
+    'TasksAccounting=yes',
+    `TasksMax=${DEFAULT_CAP_PERCENT}%`,
     '',
   ].join('\n');
 }
@@ -92,8 +95,29 @@ export function renderStatusUnit(o: StatusUnitOptions): string {
     after: 'network-online.target dnsmasq.service',
     exec: `${BIN_DIR}/convocate ${args.join(' ')}`,
     environment: `CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
+    serviceExtra: STATUS_SANDBOX,
   });
 }
+
+/**
+ * status-serve takes input from every agent: it gets what it needs and no
+ * more of root. It binds tcp/223, reads its keys under /etc/convocate,
+ * writes only the state dir (hosts file, fan-out socket) and signals dnsmasq,
+ * which runs as another user (CAP_KILL).
+ */
+export const STATUS_SANDBOX = [
+  'NoNewPrivileges=yes',
+  'ProtectSystem=strict',
+  `ReadWritePaths=${SHELL_STATE_DIR}`,
+  'ProtectHome=yes',
+  'PrivateTmp=yes',
+  'PrivateDevices=yes',
+  'ProtectKernelTunables=yes',
+  'ProtectKernelModules=yes',
+  'ProtectControlGroups=yes',
+  'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+  'CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_KILL',
+];
 
 /** A long-running service that restarts on failure and logs to the journal. */
 function renderService(o: { description: string; wants: string; after: string; exec: string; environment?: string; serviceExtra?: string[] }): string {

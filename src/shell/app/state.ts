@@ -3,6 +3,7 @@
 import type { AgentInfo } from './agents.js';
 import type { AgentHealth, MergedList } from './agents.js';
 import type { Session } from '../../protocol/session.js';
+import type { AgentSettings } from '../../protocol/ops.js';
 import type { FormState } from './form.js';
 import type { ConfirmKind } from './intents.js';
 
@@ -40,7 +41,9 @@ export interface Preview {
 }
 
 /** Per agent: its session-environment variable names, or why they are not known. */
-export type EnvNames = Record<string, { names: string[] } | { error: string }>;
+/** An agent's per-session defaults, as the Settings dialog shows them. */
+export type SessionDefaults = Pick<AgentSettings, 'cpus' | 'memory_bytes' | 'pids_limit' | 'egress' | 'egress_allow'>;
+export type EnvNames = Record<string, { names: string[]; defaults?: SessionDefaults } | { error: string }>;
 
 export interface AppState {
   version: string;

@@ -1,8 +1,18 @@
 // The scripting CLI (SPEC §5): every command goes through the same
 // AgentDirectory as the TUI, so it spans every agent alike.
 import { ConvocateError } from '../../protocol/errors.js';
-import type { Session } from '../../protocol/session.js';
-import { parsePortText, validateDnsName, validateProtocol } from '../../protocol/validation.js';
+import type { EgressPolicy, Session } from '../../protocol/session.js';
+import {
+  parseAllowText,
+  parseCpusText,
+  parseMemoryText,
+  parsePortText,
+  validateDnsName,
+  validateEgress,
+  validateBranch,
+  validateProtocol,
+  validateRepo,
+} from '../../protocol/validation.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 import { formatTable, toJson } from './present.js';
@@ -21,6 +31,22 @@ export interface SessionFlags {
   proto?: string;
   dns?: string;
   name?: string;
+  cpus?: string;
+  memory?: string;
+  egress?: string;
+  allow?: string;
+  repo?: string;
+  branch?: string;
+}
+
+/** The limit and egress flags as op params; absent flags are left out. */
+function limitParams(opts: SessionFlags): { cpus?: number | null; memory_bytes?: number | null; egress?: EgressPolicy; egress_allow?: string[] } {
+  return {
+    cpus: opts.cpus === undefined ? undefined : parseCpusText(opts.cpus),
+    memory_bytes: opts.memory === undefined ? undefined : parseMemoryText(opts.memory),
+    egress: opts.egress === undefined ? undefined : validateEgress(opts.egress),
+    egress_allow: opts.allow === undefined ? undefined : parseAllowText(opts.allow),
+  };
 }
 
 export async function listCommand(dir: AgentDirectory, io: CliIo, opts: { json?: boolean }): Promise<void> {
@@ -46,6 +72,9 @@ export async function newCommand(
     port: opts.port === undefined ? 0 : parsePortText(opts.port),
     protocol: validateProtocol(opts.proto),
     dns_name: validateDnsName(opts.dns),
+    repo: validateRepo(opts.repo) ?? undefined,
+    branch: opts.branch === undefined ? undefined : validateBranch(opts.branch),
+    ...limitParams(opts),
   });
   printSession(io, { ...session, agent_id: agentId, agent_host: dir.client(agentId).info.host }, opts.json, 'created');
 }
@@ -58,6 +87,7 @@ export async function editCommand(dir: AgentDirectory, io: CliIo, id: string, op
     port: opts.port === undefined ? undefined : parsePortText(opts.port),
     protocol: opts.proto === undefined ? undefined : validateProtocol(opts.proto),
     dns_name: opts.dns,
+    ...limitParams(opts),
   });
   printSession(io, stamp(updated, s), opts.json, 'edited');
 }
@@ -69,6 +99,12 @@ export async function cloneCommand(dir: AgentDirectory, io: CliIo, id: string, n
 }
 
 export type SimpleOp = 'kill' | 'restart' | 'background' | 'override';
+
+export async function restartCommand(dir: AgentDirectory, io: CliIo, id: string, opts: { fresh?: boolean }): Promise<void> {
+  const s = await dir.resolve(id);
+  const after = await dir.client(s.agent_id!).call('restart', { id: s.uuid, fresh: opts.fresh });
+  io.stdout.write(`restart: ${after.name} (${after.uuid.slice(0, 8)}) ${after.state}${opts.fresh ? ', new conversation' : ''}\n`);
+}
 
 export async function simpleCommand(dir: AgentDirectory, io: CliIo, op: SimpleOp, id: string): Promise<void> {
   const s = await dir.resolve(id);

@@ -9,6 +9,7 @@ import { parseHostPort as parseProtocolHostPort } from '../../protocol/host-port
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePrivateKey, parsePublicKey } from '../../lib/keys.js';
+import { agentIdProblem } from '../../protocol/agent-id.js';
 import { AGENT_PORT } from '../../protocol/subsystems.js';
 import type { AgentClient } from './agent-client.js';
 import { SshAgentClient, type SshAgentTarget } from './ssh-agent-client.js';
@@ -52,6 +53,8 @@ export async function loadRegistry(configDir: string): Promise<Registry> {
       const dir = join(root, id);
       let hostText: string | undefined;
       try {
+        const idProblem = agentIdProblem(id);
+        if (idProblem) throw new Error(idProblem);
         hostText = (await readFile(join(dir, REGISTRY_FILES.agentHost), 'utf8')).trim();
         const { host, port } = parseHostPort(hostText);
         const privateKey = await readFile(join(dir, REGISTRY_FILES.shellKey));

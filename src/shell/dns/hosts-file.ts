@@ -2,7 +2,10 @@
 // with a DNS name on every agent. The keeper holds one map per agent, applies
 // status events, and rewrites the file atomically only when its content changes,
 // then asks dnsmasq to re-read it. Names from agents are validated before they
-// reach the file, so a confused or hostile agent cannot inject extra lines.
+// reach the file, so a confused or hostile agent cannot inject extra lines; a
+// name belongs to the first agent holding it (another agent's claim is refused
+// and logged), each agent has a record cap, and a burst of changes coalesces
+// into one write.
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
@@ -55,12 +58,20 @@ export interface HostsFileKeeperOptions {
   log?: (msg: string) => void;
   /** Also publish every name as `<name>.<domain>` (see renderHosts). */
   domain?: string;
+  /** Records one agent may hold; default DEFAULT_MAX_RECORDS_PER_AGENT. */
+  maxRecordsPerAgent?: number;
 }
+
+export const DEFAULT_MAX_RECORDS_PER_AGENT = 1000;
 
 export class HostsFileKeeper {
   private readonly agents = new Map<string, AgentDns>();
   private written: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** A write queued behind the running one: later changes ride on it. */
+  private queued: Promise<boolean> | undefined;
+  /** Refusals already logged (agent + name), so a flood logs each once. */
+  private readonly refusedLogged = new Set<string>();
 
   constructor(private readonly opts: HostsFileKeeperOptions) {
     if (opts.domain !== undefined && !isValidDnsName(opts.domain.replace(/^\.+|\.+$/g, ''))) {
@@ -120,11 +131,31 @@ export class HostsFileKeeper {
     return out;
   }
 
-  /** Rewrite the file if its content would change; writes never overlap. */
+  /** Rewrite the file if its content would change; writes never overlap, and at most one waits. */
   flush(): Promise<boolean> {
-    const run = this.chain.then(() => this.writeIfChanged());
+    if (this.queued) return this.queued;
+    const run = this.chain.then(() => {
+      this.queued = undefined;
+      return this.writeIfChanged();
+    });
+    this.queued = run;
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** The agent holding `name` for another session, if any. */
+  private holder(name: string, agentId: string, uuid: string): string | undefined {
+    for (const [id, a] of this.agents) {
+      for (const [u, n] of a.sessions) if (n === name && !(id === agentId && u === uuid)) return id;
+    }
+    return undefined;
+  }
+
+  private refuse(agentId: string, name: string, why: string): void {
+    const key = `${agentId} ${name} ${why}`;
+    if (this.refusedLogged.size > 10_000) this.refusedLogged.clear();
+    if (!this.refusedLogged.has(key)) this.opts.log?.(`dns: refusing ${JSON.stringify(name.slice(0, 80))} from agent ${agentId}: ${why}`);
+    this.refusedLogged.add(key);
   }
 
   private set(agentId: string, ip: string, uuid: string, name: string): void {
@@ -141,6 +172,18 @@ export class HostsFileKeeper {
     if (!isValidDnsName(name) || !isIP(ip)) {
       this.opts.log?.(`dns: ignoring ${JSON.stringify(name.slice(0, 80))} at ${JSON.stringify(ip)} from agent ${agentId}: invalid`);
       agent.sessions.delete(uuid);
+      return;
+    }
+    const holder = this.holder(name, agentId, uuid);
+    if (holder !== undefined && holder !== agentId) {
+      // The first holder keeps it; this session publishes nothing until the name is free.
+      this.refuse(agentId, name, `agent ${holder} holds it`);
+      agent.sessions.delete(uuid);
+      return;
+    }
+    const cap = this.opts.maxRecordsPerAgent ?? DEFAULT_MAX_RECORDS_PER_AGENT;
+    if (!agent.sessions.has(uuid) && agent.sessions.size >= cap) {
+      this.refuse(agentId, name, `the agent already has ${cap} records`);
       return;
     }
     agent.sessions.set(uuid, name);

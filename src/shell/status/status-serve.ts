@@ -28,7 +28,17 @@ export interface StatusDnsOptions {
   resolveIp(agentId: string, remoteAddress: string): string | undefined;
   /** Periodic full resync (e.g. `list` on every agent → keeper.replaceAgent). */
   resync?: { intervalMs: number; run(keeper: HostsFileKeeper): Promise<void> };
+  /** Records one agent may publish (see HostsFileKeeper). */
+  maxRecordsPerAgent?: number;
 }
+
+/** Events one connection may send: a burst, then a steady rate; the rest is dropped (and logged). */
+export interface EventRate {
+  burst: number;
+  perSecond: number;
+}
+
+export const DEFAULT_EVENT_RATE: EventRate = { burst: 500, perSecond: 100 };
 
 export interface StatusServerOptions {
   listen: { host: string; port: number };
@@ -48,6 +58,7 @@ export interface StatusServerOptions {
   /** True for an agent id in the registry: a key not bound to it may not speak for it. */
   isRegisteredAgent?: (agentId: string) => boolean;
   limits?: Partial<SshLimits>;
+  eventRate?: EventRate;
 }
 
 export interface AgentSeen {
@@ -114,7 +125,11 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
         open: (channel, peer) => {
           const bound = peer.key ? opts.agentIdForKey?.(peer.key) : undefined;
           if (bound) speaksFor.set(peer, bound);
+          const admit = rateLimiter(opts.eventRate ?? DEFAULT_EVENT_RATE, (dropped) =>
+            opts.log(`status ${peer.peer}: over ${(opts.eventRate ?? DEFAULT_EVENT_RATE).perSecond} events/s: ${dropped} dropped`));
           readEvents(channel, opts.maxLineBytes ?? 64 * 1024, opts.log, (ev) => {
+            // A flooding agent is held at its own connection, so it cannot starve the others.
+            if (!admit()) return;
             const agentId = speaksFor.get(peer);
             if (agentId === undefined) {
               if (opts.isRegisteredAgent?.(ev.agent_id)) {
@@ -156,7 +171,31 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
 
 function makeKeeper(dns: StatusDnsOptions, log: (msg: string) => void): HostsFileKeeper {
   const reload = dns.signal === false ? undefined : dnsmasqReloader({ pidFile: dns.pidFile, log });
-  return new HostsFileKeeper({ path: dns.hostsFile, reload, log, domain: dns.domain });
+  return new HostsFileKeeper({ path: dns.hostsFile, reload, log, domain: dns.domain, maxRecordsPerAgent: dns.maxRecordsPerAgent });
+}
+
+/** A token bucket: true while the connection is within its rate; drops are reported at most every 10 s. */
+export function rateLimiter(rate: EventRate, report: (dropped: number) => void, now: () => number = Date.now): () => boolean {
+  let tokens = rate.burst;
+  let last = now();
+  let dropped = 0;
+  let lastReport = Number.NEGATIVE_INFINITY;
+  return () => {
+    const t = now();
+    tokens = Math.min(rate.burst, tokens + ((t - last) / 1000) * rate.perSecond);
+    last = t;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return true;
+    }
+    dropped++;
+    if (t - lastReport >= 10_000) {
+      report(dropped);
+      lastReport = t;
+      dropped = 0;
+    }
+    return false;
+  };
 }
 
 /** Unparseable lines are skipped and reading goes on (SPEC §4). */

@@ -3,6 +3,7 @@
 // values), plus session directories that could not be read.
 import { Box, Text } from 'ink';
 import type { AgentHealth, MergedList } from '../app/agents.js';
+import { sanitizeText } from '../../protocol/sanitise.js';
 import { relativeAge, truncate } from '../app/format.js';
 import type { BuildInfo, EnvNames } from '../app/state.js';
 import { Dialog } from './Dialog.js';
@@ -19,17 +20,28 @@ export interface SettingsDialogProps {
   width: number;
 }
 
+// Ids, versions, errors and timestamps come from agents: one sanitiser before the terminal.
 function agentLine(h: AgentHealth, down: boolean, now: number): string {
   const status = down || !h.reachable ? `unreachable${h.error ? `: ${h.error}` : ''}` : 'reachable';
   const version = h.version ? `v${h.version}` : 'version ?';
-  return `${h.info.id}  ${h.info.host}  ${version}  heartbeat ${relativeAge(h.lastHeartbeat, now)}  ${status}`;
+  return sanitizeText(`${h.info.id}  ${h.info.host}  ${version}  heartbeat ${relativeAge(h.lastHeartbeat, now)}  ${status}`);
 }
 
 function envLine(names: EnvNames | undefined, agentId: string): string {
   const entry = names?.[agentId];
   if (!entry) return '  environment: loading…';
-  if ('error' in entry) return `  environment: unknown (${entry.error})`;
-  return `  environment: ${entry.names.length ? entry.names.join(' ') : 'none set'}`;
+  if ('error' in entry) return sanitizeText(`  environment: unknown (${entry.error})`);
+  return sanitizeText(`  environment: ${entry.names.length ? entry.names.join(' ') : 'none set'}`);
+}
+
+/** The agent's defaults for new sessions' limits and egress. */
+export function defaultsLine(names: EnvNames | undefined, agentId: string): string | undefined {
+  const entry = names?.[agentId];
+  if (!entry || 'error' in entry || !entry.defaults) return undefined;
+  const d = entry.defaults;
+  const memory = d.memory_bytes === null ? 'no limit' : `${(d.memory_bytes / 1024 ** 3).toFixed(1)} GiB`;
+  const egress = d.egress === 'allow' ? `allow ${d.egress_allow.join(',') || '(nothing)'}` : d.egress;
+  return sanitizeText(`  session defaults: cpus ${d.cpus ?? 'no limit'}, memory ${memory}, pids ${d.pids_limit}, egress ${egress}`);
 }
 
 export function buildLines(version: string, build: BuildInfo): string[] {
@@ -59,6 +71,11 @@ export function SettingsDialog(p: SettingsDialogProps) {
               <Text dimColor wrap="wrap">
                 {truncate(envLine(p.envNames, h.info.id), inner * 3)}
               </Text>
+              {defaultsLine(p.envNames, h.info.id) ? (
+                <Text dimColor wrap="wrap">
+                  {truncate(defaultsLine(p.envNames, h.info.id)!, inner * 3)}
+                </Text>
+              ) : null}
             </Box>
           );
         })}
@@ -68,7 +85,7 @@ export function SettingsDialog(p: SettingsDialogProps) {
           <Text bold>Unreadable session directories</Text>
           {p.broken.map((b) => (
             <Text key={`${b.agent_id}/${b.uuid}`} color="red" wrap="wrap">
-              {`${b.agent_id}  ${b.uuid}  ${b.error}`}
+              {sanitizeText(`${b.agent_id}  ${b.uuid}  ${b.error}`)}
             </Text>
           ))}
         </Box>

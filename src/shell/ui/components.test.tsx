@@ -116,7 +116,13 @@ describe('dialogs', () => {
       <SettingsDialog
         version="1.2.3"
         build={{ node: 'v20.1.0', platform: 'linux/x64', commit: 'abc123def456', date: '2026-11-26T09:00:00Z' }}
-        envNames={{ a1: { names: ['ANTHROPIC_API_KEY', 'HTTPS_PROXY'] }, a2: { error: 'agent a2 is unreachable' } }}
+        envNames={{
+          a1: {
+            names: ['ANTHROPIC_API_KEY', 'HTTPS_PROXY'],
+            defaults: { cpus: null, memory_bytes: 4 * 1024 ** 3, pids_limit: 4096, egress: 'allow', egress_allow: ['10.0.0.0/8'] },
+          },
+          a2: { error: 'agent a2 is unreachable' },
+        }}
         health={[
           { info: { id: 'a1', host: 'h1:222' }, reachable: true, version: '1.2.3', lastHeartbeat: new Date(0).toISOString() },
           { info: { id: 'a2', host: 'h2:222' }, reachable: false, error: 'timeout' },
@@ -133,6 +139,8 @@ describe('dialogs', () => {
     expect(text).toMatch(/node v20\.1\.0\s+linux\/x64/);
     expect(text).toMatch(/environment: ANTHROPIC_API_KEY HTTPS_PROXY/);
     expect(text).toMatch(/environment: unknown \(agent a2 is unreachable\)/);
+    expect(text).toContain('session defaults: cpus no limit, memory 4.0 GiB');
+    expect(text).toMatch(/egress\s*│\s*│\s*allow 10\.0\.0\.0\/8/);
     expect(text).toMatch(/a1\s+h1:222\s+v1\.2\.3\s+heartbeat 30s ago\s+reachable/);
     expect(text).toMatch(/a2\s+h2:222.*unreachable: timeout/);
     expect(text).toContain('u-broken');
