@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 /** The file is there but is not one to read: a link, a FIFO, a device, a directory, or too large. */
 export class UnsafeFileError extends Error {
   constructor(
-    readonly reason: 'not_regular' | 'too_large',
+    readonly reason: 'link' | 'not_regular' | 'too_large',
     message: string,
   ) {
     super(message);
@@ -24,6 +24,7 @@ export interface SmallFile {
 // O_NONBLOCK: a FIFO swapped in after the lstat cannot hang the reader; O_NOFOLLOW: nor can a link (ELOOP).
 const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+const isLink = (path: string) => new UnsafeFileError('link', `${basename(path)} is a symlink`);
 const notRegular = (path: string) => new UnsafeFileError('not_regular', `${basename(path)} is not a regular file`);
 const tooLarge = (path: string, max: number) => new UnsafeFileError('too_large', `${basename(path)} is larger than ${max} bytes`);
 
@@ -34,7 +35,9 @@ function bufferSize(size: number, maxBytes: number): number {
 
 /** Throws UnsafeFileError, or the errno error (ENOENT when absent, ELOOP for a link raced in). */
 export async function readSmallRegularFile(path: string, maxBytes: number): Promise<SmallFile> {
-  if (!(await lstat(path)).isFile()) throw notRegular(path);
+  const pre = await lstat(path);
+  if (pre.isSymbolicLink()) throw isLink(path);
+  if (!pre.isFile()) throw notRegular(path);
   const fh = await open(path, FLAGS);
   try {
     const stat = await fh.stat();
@@ -54,7 +57,9 @@ export async function readSmallRegularFile(path: string, maxBytes: number): Prom
  * microseconds of blocking each beat the thread pool's round trips.
  */
 export function readSmallRegularFileSync(path: string, maxBytes: number): SmallFile {
-  if (!lstatSync(path).isFile()) throw notRegular(path);
+  const pre = lstatSync(path);
+  if (pre.isSymbolicLink()) throw isLink(path);
+  if (!pre.isFile()) throw notRegular(path);
   const fd = openSync(path, FLAGS);
   try {
     const stat = fstatSync(fd);
