@@ -4,6 +4,9 @@
 # 3339 time of the change, one-line detail), atomically. Called as
 #   convocate-activity STATE [DETAIL]   or   convocate-activity --hook < payload
 # The agent reads the file as untrusted input; this script only keeps it tidy.
+# Beside it: ~/.convocate-conversation (the conversation id SessionStart
+# reports, resumed at the next start) and ~/.convocate-changes (the
+# workspace's `files added removed` at the end of each turn).
 file=/home/convocate/.convocate-activity
 
 field() { # the first JSON string value of key $1 in $payload (no jq in the image)
@@ -14,11 +17,26 @@ state=${1:-}
 detail=${2:-}
 if [ "$state" = --hook ]; then
   payload=$(head -c 65536)
+  # The conversation this Claude writes, as every hook reports it (a fork
+  # gets its own id only once it has written): resumed at the next start.
+  id=$(field session_id)
+  conv=/home/convocate/.convocate-conversation
+  if printf '%s' "$id" | grep -Eqx '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' && [ "$(cat "$conv" 2>/dev/null)" != "$id" ]; then
+    printf '%s\n' "$id" > "$conv.$$.tmp" && mv -f "$conv.$$.tmp" "$conv"
+  fi
   case "$(field hook_event_name)" in
-    SessionStart) state=idle; detail= ;;
+    SessionStart)
+      state=idle
+      detail=$(cat /home/convocate/.convocate-resume-note 2>/dev/null | head -n 1)
+      rm -f /home/convocate/.convocate-resume-note ;;
     UserPromptSubmit) state=working; detail= ;;
     PreToolUse|PostToolUse) state=working; detail=$(field tool_name) ;;
-    Stop) state=idle; detail= ;;
+    Stop)
+      state=idle; detail=
+      # Bounded: a hook must not hold up the next turn.
+      if summary=$(timeout 3 convocate-diff --summary 2>/dev/null); then
+        printf '%s\n' "$summary" > /home/convocate/.convocate-changes.$$.tmp && mv -f /home/convocate/.convocate-changes.$$.tmp /home/convocate/.convocate-changes
+      fi ;;
     SessionEnd) state=exited; detail= ;;
     Notification)
       case "$(field notification_type)" in

@@ -25,6 +25,10 @@ export const paramSchemas = {
     port: port.optional(),
     protocol: z.enum(PROTOCOLS).optional(),
     dns_name: z.string().optional(),
+    /** Cloned into the workspace at the first start, inside the container. */
+    repo: z.string().optional(),
+    /** Default `convocate/<name>` when a repo is given. */
+    branch: z.string().optional(),
     ...limits,
   }),
   /** Omitted fields keep their value; an empty name keeps the old one; an empty dns_name clears it. */
@@ -40,7 +44,8 @@ export const paramSchemas = {
   delete: z.object({ id }),
   kill: z.object({ id }),
   background: z.object({ id }),
-  restart: z.object({ id }),
+  /** `fresh`: start a new conversation instead of resuming the session's. */
+  restart: z.object({ id, fresh: z.boolean().optional() }),
   override: z.object({ id }),
   'settings-get': z.null().optional(),
   'settings-set': z.object({
@@ -60,6 +65,8 @@ export const paramSchemas = {
   'env-unset': z.object({ name: z.string() }),
   /** The last `lines` lines of the session's pane, control sequences removed. */
   peek: z.object({ id, lines: z.number().int().min(1).max(MAX_PEEK_LINES).optional() }),
+  /** The workspace's changes against its base (default: the branch it was made from), computed inside a container. */
+  diff: z.object({ id, stat: z.boolean().optional(), base: z.string().optional() }),
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
@@ -108,6 +115,14 @@ export interface PeekResult {
   text: string;
 }
 
+/** A diff is capped; `truncated` says the cap cut it. */
+export const MAX_DIFF_BYTES = 4 * 1024 * 1024;
+
+export interface DiffResult {
+  text: string;
+  truncated: boolean;
+}
+
 export interface OpResults {
   ping: PingResult;
   list: ListResult;
@@ -126,6 +141,7 @@ export interface OpResults {
   'env-set': EnvNames;
   'env-unset': EnvNames;
   peek: PeekResult;
+  diff: DiffResult;
 }
 
 export type OpResult<O extends OpName> = OpResults[O];

@@ -20,8 +20,31 @@ export interface SessionLimits {
 
 export const DEFAULT_LIMITS: SessionLimits = { cpus: null, memory_bytes: null, egress: 'open', egress_allow: [] };
 
+/** Where a session works and how its Claude carries on (SPEC §2 `repo`/`branch`, §3 resume). */
+export interface SessionWorkspace {
+  /** The git URL cloned into the workspace at the first start; null when none. */
+  repo: string | null;
+  /** The branch checked out there; null when no repository. */
+  branch: string | null;
+  /** False for sessions made before workspaces: their Claude keeps running in the home. */
+  workspace: boolean;
+  /** A clone's next start resumes a fork of the conversation it copied, never the source's own. */
+  resume_fork: boolean;
+}
+
+/** What a session.json written before workspaces reads as. */
+export const NO_WORKSPACE: SessionWorkspace = { repo: null, branch: null, workspace: false, resume_fork: false };
+
+/** The session's workspace inside its container; Claude starts there. */
+export const WORKSPACE_DIR = '/home/convocate/work';
+
+/** The branch a session with a repository works on unless told otherwise. */
+export function defaultBranch(name: string): string {
+  return `convocate/${name}`;
+}
+
 /** What the agent persists in `<sessions-dir>/<uuid>/session.json`. */
-export interface SessionMeta extends SessionLimits {
+export interface SessionMeta extends SessionLimits, SessionWorkspace {
   uuid: string;
   name: string;
   /** 0 = none, otherwise 1–65535 (`-1` is resolved to a real port before it is stored). */
@@ -53,6 +76,15 @@ export interface ResourceView {
   mem_bytes: number | null;
 }
 
+/** The workspace's changes against its base at the end of the last turn; null when no repository or none recorded. */
+export interface ChangesView {
+  changes_files: number | null;
+  changes_added: number | null;
+  changes_removed: number | null;
+}
+
+export const NO_CHANGES: ChangesView = { changes_files: null, changes_added: null, changes_removed: null };
+
 /** A session with no Claude signal yet and no measurement: what a stopped session shows. */
 export const NO_ACTIVITY: ActivityView = { activity: 'none', activity_since: '', activity_detail: '' };
 export const NO_RESOURCES: ResourceView = { cpu_percent: null, mem_bytes: null };
@@ -61,7 +93,7 @@ export const NO_RESOURCES: ResourceView = { cpu_percent: null, mem_bytes: null }
 export type SessionState = '-' | 'L' | 'R' | 'C';
 
 /** A session as `list`/`get` return it: stored fields plus live ones computed at list time. */
-export interface Session extends SessionMeta, ActivityView, ResourceView {
+export interface Session extends SessionMeta, ActivityView, ResourceView, ChangesView {
   running: boolean;
   attached: boolean;
   state: SessionState;

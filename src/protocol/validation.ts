@@ -164,3 +164,62 @@ export function parseMemoryText(text: string): number | null {
 export function parseAllowText(text: string): string[] {
   return validateEgressAllow(text.split(',').map((e) => e.trim()).filter((e) => e !== ''));
 }
+
+export const REPO_URL_MAX = 2048;
+export const BRANCH_MAX = 200;
+const REPO_SCHEMES = new Set(['https:', 'http:', 'ssh:', 'git:']);
+/** `user@host:path`, git's scp-like ssh form. */
+const SCP_LIKE_RE = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$/;
+const REF_CHARS_RE = /^[A-Za-z0-9._/-]+$/;
+
+/** What is wrong with a repository URL, or undefined. It reaches `git clone` inside the container, after `--`. */
+export function repoProblem(url: string): string | undefined {
+  const bad = (reason: string) => `repo ${quote(url.slice(0, 80))} is invalid: ${reason}`;
+  if (url.length > REPO_URL_MAX) return bad(`longer than ${REPO_URL_MAX} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(url)) return bad('no spaces or control characters');
+  if (url.startsWith('-')) return bad('must not start with "-"');
+  if (SCP_LIKE_RE.test(url) && !url.includes('://')) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return bad('use https://, http://, ssh://, git:// or user@host:path');
+  }
+  if (!REPO_SCHEMES.has(parsed.protocol)) return bad('use https://, http://, ssh://, git:// or user@host:path');
+  if (!parsed.hostname) return bad('it names no host');
+  if (parsed.password) return bad('credentials go in the session env (GH_TOKEN, GIT_TOKEN, GIT_SSH_KEY), never in the URL');
+  return undefined;
+}
+
+/** A branch name git accepts (a subset of check-ref-format), or the reason it is refused. */
+export function branchProblem(branch: string): string | undefined {
+  const bad = (reason: string) => `branch ${quote(branch.slice(0, 80))} is invalid: ${reason}`;
+  if (branch === '') return bad('it is empty');
+  if (branch.length > BRANCH_MAX) return bad(`longer than ${BRANCH_MAX} characters`);
+  if (!REF_CHARS_RE.test(branch)) return bad('use letters, digits, ".", "_", "-" and "/"');
+  if (branch.startsWith('-') || branch.startsWith('/') || branch.endsWith('/') || branch.endsWith('.')) {
+    return bad('must not start with "-" or "/", nor end with "/" or "."');
+  }
+  if (branch.includes('..') || branch.includes('//') || branch.split('/').some((c) => c.startsWith('.') || c.endsWith('.lock'))) {
+    return bad('no "..", "//", components starting with "." or ending in ".lock"');
+  }
+  return undefined;
+}
+
+/** "" or undefined: none. */
+export function validateRepo(url: string | undefined): string | null {
+  if (url === undefined || url === '') return null;
+  return check(url, repoProblem(url));
+}
+
+export function validateBranch(branch: string): string {
+  return check(branch, branchProblem(branch));
+}
+
+/** A diff base: a branch-like name, optionally with `~N` or `^` suffixes (e.g. `origin/main~3`). */
+export function validateDiffBase(base: string): string {
+  const bare = base.replace(/(?:[~^]\d*)+$/, '');
+  const problem = branchProblem(bare);
+  return check(base, problem?.replace(/^branch/, 'base'));
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusEmitter } from '../../src/agent/status/emitter.js';
 import { generateEd25519, type KeyPair } from '../../src/lib/keys.js';
-import { DEFAULT_LIMITS, type SessionMeta } from '../../src/protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, type SessionMeta } from '../../src/protocol/session.js';
 import { makeEvent } from '../../src/protocol/status.js';
 import { checkDnsUnique } from '../../src/shell/dns/unique.js';
 import { startStatusServer, type StatusServer } from '../../src/shell/status/status-serve.js';
@@ -75,7 +75,7 @@ const resolvesTo = (name: string, want: string) =>
   waitFor(async () => (await dig(name)) === want, `${name} → ${JSON.stringify(want)}`, 15_000);
 
 function send(agent: AgentId, type: 'container.created' | 'container.edited', uuid: string, dns_name: string): void {
-  const meta: SessionMeta = { uuid, name: 'n', port: 0, protocol: 'tcp', dns_name, created_at: '', last_accessed: '', ...DEFAULT_LIMITS };
+  const meta: SessionMeta = { uuid, name: 'n', port: 0, protocol: 'tcp', dns_name, created_at: '', last_accessed: '', ...DEFAULT_LIMITS, ...NO_WORKSPACE };
   emitters.get(agent)?.emit(makeEvent(type, agent, meta, uuid));
 }
 

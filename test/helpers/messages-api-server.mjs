@@ -3,7 +3,8 @@
 // count_tokens, HEAD /. It answers plain text, or a Bash tool_use when the
 // last prompt says `RUN_BASH: <command>` and the request offers a Bash tool.
 // Plain JavaScript so that a bare node binary can run it inside a container.
-// Each request is logged as one JSON line on stdout: {"method","path","kind"}.
+// Each request is logged as one JSON line on stdout: {"method","path","kind"},
+// plus "user": the text of every user turn it carried (to see a conversation resumed).
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT || 8080);
@@ -88,7 +89,8 @@ const json = (res, status, value) => {
 
 const server = createServer(async (req, res) => {
   const path = (req.url || '/').split('?')[0];
-  const log = (kind) => process.stdout.write(`${JSON.stringify({ method: req.method, path, kind })}\n`);
+  let user = [];
+  const log = (kind) => process.stdout.write(`${JSON.stringify({ method: req.method, path, kind, user })}\n`);
   try {
     if (req.method === 'HEAD' || (req.method === 'GET' && path === '/')) {
       log('probe');
@@ -104,6 +106,8 @@ const server = createServer(async (req, res) => {
     }
     if (req.method === 'POST' && path === '/v1/messages') {
       const body = JSON.parse((await readBody(req)) || '{}');
+      const messages = Array.isArray(body.messages) ? body.messages : [];
+      user = messages.filter((m) => m && m.role === 'user').flatMap(textsOf).map((t) => t.slice(0, 300));
       const p = plan(body);
       log(`${body.stream ? 'stream' : 'json'}:${p.kind}`);
       const msg = messageOf(body, p);

@@ -17,6 +17,8 @@ export interface StandInRequest {
   method: string;
   path: string;
   kind: string;
+  /** The text of every user turn the request carried (each cut at 300 chars). */
+  user: string[];
 }
 
 export interface MessagesApiStandIn {

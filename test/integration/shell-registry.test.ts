@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAgentServer, type AgentServer } from '../../src/agent/ssh/server.js';
 import { StatusEmitter } from '../../src/agent/status/emitter.js';
 import { generateEd25519 } from '../../src/lib/keys.js';
-import { DEFAULT_LIMITS, type SessionMeta } from '../../src/protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, type SessionMeta } from '../../src/protocol/session.js';
 import { makeEvent } from '../../src/protocol/status.js';
 import { loadRegistry } from '../../src/shell/client/registry.js';
 import { openDirectory } from '../../src/shell/open-directory.js';
@@ -130,7 +130,7 @@ describe('status-serve and the registry', () => {
     cleanups.push(() => emitter.close('test over'));
     const meta: SessionMeta = {
       uuid: '0f8fad5b-d9cb-469f-a165-70867728950e', name: 'web', port: 0, protocol: 'tcp', dns_name: 'web.team',
-      created_at: '2026-01-01T00:00:00Z', last_accessed: '2026-01-01T00:00:00Z', ...DEFAULT_LIMITS,
+      created_at: '2026-01-01T00:00:00Z', last_accessed: '2026-01-01T00:00:00Z', ...DEFAULT_LIMITS, ...NO_WORKSPACE,
     };
     emitter.emit(makeEvent('container.created', 'aaaa0001', meta, meta.uuid));
     emitter.start();

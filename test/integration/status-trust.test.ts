@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateEd25519, type KeyPair } from '../../src/lib/keys.js';
-import { DEFAULT_LIMITS, type SessionMeta } from '../../src/protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, type SessionMeta } from '../../src/protocol/session.js';
 import { makeEvent, type StatusEvent } from '../../src/protocol/status.js';
 import { STATUS_SUBSYSTEM } from '../../src/protocol/subsystems.js';
 import { rateLimiter, startStatusServer, type StatusServer } from '../../src/shell/status/status-serve.js';
@@ -55,7 +55,7 @@ async function channelFor(server: StatusServer, agentId: string): Promise<Client
 }
 
 const meta = (uuid: string, dns_name: string): SessionMeta => ({
-  uuid, name: 'n', port: 0, protocol: 'tcp', dns_name, created_at: '2026-01-01T00:00:00Z', last_accessed: '2026-01-01T00:00:00Z', ...DEFAULT_LIMITS,
+  uuid, name: 'n', port: 0, protocol: 'tcp', dns_name, created_at: '2026-01-01T00:00:00Z', last_accessed: '2026-01-01T00:00:00Z', ...DEFAULT_LIMITS, ...NO_WORKSPACE,
 });
 const created = (agent: string, uuid: string, name: string) => `${JSON.stringify(makeEvent('container.created', agent, meta(uuid, name), uuid))}\n`;
 const hosts = () => readFile(join(dir, 'hosts'), 'utf8').catch(() => '');

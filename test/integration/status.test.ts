@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StatusEmitter, type StatusEmitterOptions } from '../../src/agent/status/emitter.js';
 import { generateEd25519, type KeyPair } from '../../src/lib/keys.js';
-import { DEFAULT_LIMITS, type SessionMeta } from '../../src/protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, type SessionMeta } from '../../src/protocol/session.js';
 import { makeEvent, type StatusEvent } from '../../src/protocol/status.js';
 import { STATUS_SUBSYSTEM } from '../../src/protocol/subsystems.js';
 import { startStatusServer, type StatusServer } from '../../src/shell/status/status-serve.js';
@@ -60,7 +60,7 @@ function startEmitter(port: number, logs: string[], extra: Partial<StatusEmitter
 }
 
 const meta = (uuid: string, name: string): SessionMeta => ({
-  uuid, name, port: 0, protocol: 'tcp', dns_name: '', created_at: '2026-01-01T00:00:00Z', last_accessed: '2026-01-01T00:00:00Z', ...DEFAULT_LIMITS,
+  uuid, name, port: 0, protocol: 'tcp', dns_name: '', created_at: '2026-01-01T00:00:00Z', last_accessed: '2026-01-01T00:00:00Z', ...DEFAULT_LIMITS, ...NO_WORKSPACE,
 });
 const edited = (session: string, n: number) => makeEvent('container.edited', 'a9e00001', meta(session, `n${n}`), session);
 const names = (evs: StatusEvent[], session: string) =>

@@ -4,7 +4,7 @@
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type SessionMeta } from '../../src/protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, type SessionMeta } from '../../src/protocol/session.js';
 import { childScript, ctx, exists, exitOf, newStore, startChild, useTempDir } from './store-helpers.js';
 
 useTempDir();
@@ -13,7 +13,7 @@ const A = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
 function meta(uuid: string, name: string, port: number): SessionMeta {
-  return { uuid, name, port, protocol: 'tcp', dns_name: `${name}.dev`, created_at: '2025-01-01T00:00:00.000Z', last_accessed: '2025-01-02T00:00:00.000Z', ...DEFAULT_LIMITS };
+  return { uuid, name, port, protocol: 'tcp', dns_name: `${name}.dev`, created_at: '2025-01-01T00:00:00.000Z', last_accessed: '2025-01-02T00:00:00.000Z', ...DEFAULT_LIMITS, ...NO_WORKSPACE };
 }
 
 /** A sessions dir as the first layout left it: the home is `<dir>/<uuid>` and holds session.json. */

@@ -6,26 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { ConvocateError, quote } from '../../protocol/errors.js';
+import { ENV_NAME_RE, MAX_ENV_NAME, MAX_ENV_VALUE_BYTES, MAX_ENV_VARS, validateEnvName, validateEnvValue } from '../../protocol/session-env.js';
 
 export const SESSION_ENV_FILE = 'session.env';
-const NAME = /^[A-Z_][A-Z0-9_]*$/;
-const MAX_NAME = 128;
-export const MAX_VALUE_BYTES = 8 * 1024;
-const MAX_VARS = 256;
-
-export function validateEnvName(name: string): void {
-  if (name.length === 0 || name.length > MAX_NAME || !NAME.test(name)) {
-    throw new ConvocateError('invalid_argument', `env name ${quote(name.slice(0, MAX_NAME))} is invalid: use [A-Z_][A-Z0-9_]*, at most ${MAX_NAME} chars`);
-  }
-}
-
-/** The error names the variable and the rule, never the value. */
-export function validateEnvValue(name: string, value: string): void {
-  if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
-    throw new ConvocateError('invalid_argument', `env ${name}: value is longer than ${MAX_VALUE_BYTES} bytes`);
-  }
-  if (/[\0\n\r]/.test(value)) throw new ConvocateError('invalid_argument', `env ${name}: value must not contain NUL or a line break`);
-}
+export const MAX_VALUE_BYTES = MAX_ENV_VALUE_BYTES;
+/** A multi-line value is kept base64-encoded under `NAME:base64=`, so each variable stays one line of the file. */
+const ENCODED = ':base64';
 
 /**
  * Read afresh on every use: another process on this host (a CLI's embedded
@@ -54,7 +40,7 @@ export class SessionEnvStore {
     validateEnvName(name);
     validateEnvValue(name, value);
     return this.change((vars) => {
-      if (!vars.has(name) && vars.size >= MAX_VARS) throw new ConvocateError('invalid_argument', `at most ${MAX_VARS} session env variables`);
+      if (!vars.has(name) && vars.size >= MAX_ENV_VARS) throw new ConvocateError('invalid_argument', `at most ${MAX_ENV_VARS} session env variables`);
       vars.set(name, value);
     });
   }
@@ -90,7 +76,7 @@ export class SessionEnvStore {
 }
 
 function serialise(vars: Map<string, string>): string {
-  return [...vars].map(([k, v]) => `${k}=${v}\n`).join('');
+  return [...vars].map(([k, v]) => (/[\n\r]/.test(v) ? `${k}${ENCODED}=${Buffer.from(v).toString('base64')}\n` : `${k}=${v}\n`)).join('');
 }
 
 /** A line that does not parse is named by number only: it may hold a value. */
@@ -99,11 +85,14 @@ export function parse(text: string, path: string): Map<string, string> {
   text.split('\n').forEach((line, i) => {
     if (line === '' || line.startsWith('#')) return;
     const eq = line.indexOf('=');
-    const name = eq > 0 ? line.slice(0, eq) : '';
-    if (!NAME.test(name) || name.length > MAX_NAME) {
+    const key = eq > 0 ? line.slice(0, eq) : '';
+    const encoded = key.endsWith(ENCODED);
+    const name = encoded ? key.slice(0, -ENCODED.length) : key;
+    if (!ENV_NAME_RE.test(name) || name.length > MAX_ENV_NAME) {
       throw new ConvocateError('internal', `${path}: line ${i + 1} is not NAME=value`);
     }
-    vars.set(name, line.slice(eq + 1));
+    const raw = line.slice(eq + 1);
+    vars.set(name, encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw);
   });
   return vars;
 }

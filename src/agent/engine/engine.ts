@@ -3,7 +3,7 @@
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { errors, ConvocateError } from '../../protocol/errors.js';
-import { DEFAULT_PEEK_LINES, type AgentSettings, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
+import { DEFAULT_PEEK_LINES, MAX_DIFF_BYTES, type AgentSettings, type DiffResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../../protocol/status.js';
 import type { Session, SessionMeta } from '../../protocol/session.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -24,6 +24,7 @@ import type { SessionEnvStore } from '../config/session-env.js';
 import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture } from './pane-capture.js';
+import { diffCommand, diffResult, ownerOf, workdir, workspaceEnv } from './workspace.js';
 import { peekPane } from './peek.js';
 import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, type ResourceProbe } from './admission.js';
 
@@ -117,6 +118,8 @@ export class SessionEngine {
       port: p.port ?? 0,
       protocol: p.protocol ?? 'tcp',
       dns_name: p.dns_name ?? '',
+      repo: p.repo,
+      branch: p.branch,
       cpus: p.cpus ?? null,
       memory_bytes: p.memory_bytes ?? null,
       egress,
@@ -186,7 +189,8 @@ export class SessionEngine {
     return this.live.one(meta);
   }
 
-  async restart(id: string): Promise<Session> {
+  /** `fresh`: a new conversation rather than the session's own. */
+  async restart(id: string, opts: { fresh?: boolean } = {}): Promise<Session> {
     assertUuid(id);
     await this.opts.store.get(id);
     if (await this.live.isRunning(id)) throw errors.alreadyRunning();
@@ -195,7 +199,7 @@ export class SessionEngine {
       if (await this.live.isRunning(id)) throw errors.alreadyRunning();
       // Read under the lock, so that an edit that just finished is what starts.
       const current = await this.opts.store.get(id);
-      await this.start(current);
+      await this.start(current, opts);
       return current;
     });
     return this.live.one(meta);
@@ -286,7 +290,7 @@ export class SessionEngine {
   }
 
   /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
-  async start(meta: SessionMeta): Promise<void> {
+  async start(meta: SessionMeta, opts: { fresh?: boolean } = {}): Promise<void> {
     await this.opts.store.assertUniqueAtStart(meta);
     const env = (await this.opts.sessionEnv?.read()) ?? new Map<string, string>();
     // A key set after the session was made gets approved too.
@@ -305,17 +309,19 @@ export class SessionEngine {
     if (!firewall && meta.egress !== 'open') {
       throw new ConvocateError('unavailable', `egress "${meta.egress}" needs the host firewall, which this agent does not run (it needs root and iptables)`);
     }
+    const home = this.opts.store.homeDir(meta.uuid);
     const rules = await sessionRules(meta, { mac, blockedPorts: this.opts.blockedPorts ?? [], dnsServer: this.settings.dnsServer || undefined });
     const run = this.opts.runtime.run({
       uuid: meta.uuid,
       agentId: this.agentId,
       image: this.settings.image,
-      homeDir: this.opts.store.homeDir(meta.uuid),
+      homeDir: home,
       port: meta.port,
       protocol: meta.protocol,
       dnsServer: this.settings.dnsServer || undefined,
       cgroupParent: this.settings.cgroupParent || undefined,
-      env: [...env].map(([name, value]) => `${name}=${value}`),
+      // Last, so that the session's own facts win over a same-named session env variable.
+      env: [...[...env].map(([name, value]) => `${name}=${value}`), ...(await workspaceEnv(meta, home, opts))],
       network,
       macAddress: mac,
       ...resolveLimits(meta, this.settings, this.host),
@@ -328,7 +334,22 @@ export class SessionEngine {
       throw err;
     });
     await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
+    // The fork is made: later starts resume the clone's own conversation.
+    if (meta.resume_fork) await this.opts.store.update(meta.uuid, { resume_fork: false });
     this.emitSession('container.started', meta);
+  }
+
+  /** The workspace's changes against its base, computed in the running container or a throwaway one. */
+  async diff(p: OpParams<'diff'>): Promise<DiffResult> {
+    assertUuid(p.id);
+    const meta = await this.opts.store.get(p.id);
+    const home = this.opts.store.homeDir(meta.uuid);
+    const cmd = diffCommand(p);
+    const env = [`CONVOCATE_WORKDIR=${workdir(meta)}`];
+    const result = (await this.live.isRunning(meta.uuid))
+      ? await this.opts.runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER, env, maxBytes: MAX_DIFF_BYTES })
+      : await this.opts.runtime.runOneOff({ image: this.settings.image, homeDir: home, user: await ownerOf(home), cmd, env, maxBytes: MAX_DIFF_BYTES });
+    return diffResult(meta, result);
   }
 
   /** Stop and remove the container, then its firewall rules. */

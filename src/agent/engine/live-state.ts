@@ -7,7 +7,8 @@ import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ListResult } from '../../protocol/ops.js';
-import { NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../../protocol/session.js';
+import { NO_CHANGES, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../../protocol/session.js';
+import { CHANGES_FILE, readChanges } from '../sessions/workspace-files.js';
 import { ActivityMonitor } from '../activity/monitor.js';
 import { activityView } from '../activity/view.js';
 import type { ContainerInfo, ContainerRuntime } from '../runtime/container-runtime.js';
@@ -85,6 +86,7 @@ export class LiveState {
         read: running ? await this.activity.read(meta.uuid) : { kind: 'absent' },
       }),
       ...NO_RESOURCES,
+      ...(meta.repo ? await this.activity.cached(meta.uuid, CHANGES_FILE, () => readChanges(this.store.homeDir(meta.uuid))) : NO_CHANGES),
     };
   }
 

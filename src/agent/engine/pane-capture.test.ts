@@ -19,6 +19,7 @@ function runtimeWith(answer: (lines: string, end: string, out: PassThrough) => v
     waitReady: unused,
     execPty: unused,
     exec: unused,
+    runOneOff: unused,
     imageExists: unused,
     async execPipe(_uuid, cmd): Promise<PipeExec> {
       opened.push(cmd);

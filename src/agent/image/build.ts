@@ -3,6 +3,7 @@
 // debootstrap imported through the Engine API, so no Docker registry is ever
 // needed (Claude comes from the npm registry, or from --claude-from).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +16,11 @@ import { statusOf } from '../runtime/docker-errors.js';
 
 export { DEFAULT_IMAGE, imageDir };
 
-export const OFFLINE_BASE = 'convocate-base:bookworm-minbase';
+// Lean on purpose: only what the Dockerfile and an operator's shell need (ssh for git over ssh).
+const DEBOOTSTRAP_PACKAGES = ['tmux', 'sudo', 'git', 'openssh-client', 'ca-certificates', 'less', 'procps', 'ncurses-term'];
+/** Named after its package list, so that a changed list makes a new base rather than reusing the old one. */
+export const OFFLINE_BASE = `convocate-base:bookworm-${createHash('sha256').update(DEBOOTSTRAP_PACKAGES.join(',')).digest('hex').slice(0, 8)}`;
 export const ONLINE_BASE = 'debian:bookworm-slim';
-// Lean on purpose: only what the Dockerfile and an operator's shell need.
-const DEBOOTSTRAP_PACKAGES = ['tmux', 'sudo', 'git', 'ca-certificates', 'less', 'procps', 'ncurses-term'];
 // debootstrap leaves its downloads and indexes behind; docs and translations
 // are dead weight in a session container. Together about half the rootfs.
 const ROOTFS_EXCLUDES = [

@@ -9,7 +9,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClaudeBinary } from './claude-binary.js';
 
-export const IMAGE_FILES = ['Dockerfile', 'entrypoint.sh', 'session.sh', 'activity.sh', 'tmux.conf', 'managed-settings.json'];
+export const IMAGE_FILES = [
+  'Dockerfile',
+  'entrypoint.sh',
+  'session.sh',
+  'activity.sh',
+  'clone.sh',
+  'diff.sh',
+  'git-credential.sh',
+  'git-ssh.sh',
+  'gitconfig',
+  'tmux.conf',
+  'managed-settings.json',
+];
 
 export const LABELS = {
   hash: 'convocate.image.hash',

@@ -106,7 +106,29 @@ export interface PipeExec {
 
 export interface ExecResult {
   exitCode: number;
+  /** stdout and stderr as they came, cut at the output cap. */
   output: string;
+  /** The cap cut the output (the process was hung up on). */
+  truncated?: boolean;
+}
+
+export interface ExecOptions {
+  user?: string;
+  /** Added to the container's environment for this process. */
+  env?: string[];
+  /** The output cap; the runtime's default when absent. */
+  maxBytes?: number;
+}
+
+/** A one-off command in a throwaway container over a session's home, mounted read-only, with no network. */
+export interface OneOffSpec {
+  image: string;
+  homeDir: string;
+  /** `uid:gid` to run as: the home's owner. */
+  user: string;
+  cmd: string[];
+  env?: string[];
+  maxBytes?: number;
 }
 
 export interface ContainerRuntime {
@@ -127,7 +149,9 @@ export interface ContainerRuntime {
   /** Exec with a TTY as `user`; the stream is raw bytes both ways. */
   execPty(uuid: string, cmd: string[], opts: { user: string; cols: number; rows: number; env?: string[] }): Promise<PtyExec>;
   /** Exec without a TTY; collects output. */
-  exec(uuid: string, cmd: string[], opts?: { user?: string }): Promise<ExecResult>;
+  exec(uuid: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Run `cmd` once in a throwaway container (never listed as a session's), then remove it. */
+  runOneOff(spec: OneOffSpec): Promise<ExecResult>;
   imageExists(tag: string): Promise<boolean>;
   /** The network of that name, or undefined when Docker has none. */
   networkInfo?(name: string): Promise<NetworkInfo | undefined>;

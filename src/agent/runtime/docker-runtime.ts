@@ -18,7 +18,9 @@ import {
   containerName,
   type ContainerInfo,
   type ContainerRuntime,
+  type ExecOptions,
   type ExecResult,
+  type OneOffSpec,
   type NetworkInfo,
   type PipeExec,
   type PtyExec,
@@ -223,16 +225,16 @@ export class DockerRuntime implements ContainerRuntime {
     return { stream, resize, exit };
   }
 
-  async exec(uuid: string, cmd: string[], opts: { user?: string } = {}): Promise<ExecResult> {
+  async exec(uuid: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const name = containerName(uuid);
-    const exec = await this.within(`exec in ${name}`, this.container(uuid).exec({ Cmd: cmd, User: opts.user ?? '', AttachStdout: true, AttachStderr: true })).catch(
+    const exec = await this.within(`exec in ${name}`, this.container(uuid).exec({ Cmd: cmd, User: opts.user ?? '', Env: opts.env, AttachStdout: true, AttachStderr: true })).catch(
       (err: unknown) => {
         if (err instanceof ConvocateError) throw err;
         throw statusOf(err) === 404 ? errors.notFound(uuid) : wrap(`exec in ${name}`, err);
       },
     );
     const stream = await this.within(`start exec in ${name}`, exec.start({ hijack: true, stdin: false }));
-    const max = this.limits.execOutputMaxBytes;
+    const max = opts.maxBytes ?? this.limits.execOutputMaxBytes;
     const sink = new PassThrough();
     const chunks: Buffer[] = [];
     let kept = 0;
@@ -269,7 +271,45 @@ export class DockerRuntime implements ContainerRuntime {
     }
     sink.end();
     const exitCode = truncated ? undefined : await waitExit(exec, Date.now() + 5_000, this.limits.callTimeoutMs);
-    return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+    return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8'), truncated };
+  }
+
+  async runOneOff(spec: OneOffSpec): Promise<ExecResult> {
+    const what = `one-off ${sanitizeText(spec.cmd.join(' '), { max: 80 })}`;
+    const container = await this.within(
+      `create ${what}`,
+      this.docker.createContainer({
+        Image: spec.image,
+        Entrypoint: spec.cmd.slice(0, 1),
+        Cmd: spec.cmd.slice(1),
+        User: spec.user,
+        Env: spec.env,
+        WorkingDir: CONTAINER_HOME,
+        NetworkDisabled: true,
+        HostConfig: {
+          Binds: [`${spec.homeDir}:${CONTAINER_HOME}:ro`],
+          NetworkMode: 'none',
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
+          PidsLimit: 256,
+        },
+      }),
+    ).catch((err: unknown) => {
+      if (err instanceof ConvocateError) throw err;
+      if (statusOf(err) === 404 && /image/i.test(causeText(err))) throw imageMissing(spec.image, err);
+      throw wrap(`create ${what}`, err);
+    });
+    try {
+      await this.within(`start ${what}`, container.start());
+      const ms = this.limits.execTimeoutMs;
+      const waited = (await this.within(`wait for ${what}`, container.wait(), ms)) as { StatusCode?: number };
+      const logs = (await this.within(`logs of ${what}`, container.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
+      const max = spec.maxBytes ?? this.limits.execOutputMaxBytes;
+      const output = demuxBuffer(logs);
+      return { exitCode: waited.StatusCode ?? -1, output: output.subarray(0, max).toString('utf8'), truncated: output.length > max };
+    } finally {
+      await ignoreStatus(this.within(`remove ${what}`, container.remove({ force: true })), 404, 409).catch(() => undefined);
+    }
   }
 
   async execPipe(uuid: string, cmd: string[], opts: { user: string }): Promise<PipeExec> {
@@ -386,4 +426,15 @@ async function waitExit(exec: Docker.Exec, deadline: number, callTimeoutMs: numb
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return undefined;
+}
+
+/** Docker's multiplexed log framing (8-byte header: stream, 0, 0, 0, big-endian size) to the plain bytes. */
+function demuxBuffer(buf: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(at + 4);
+    parts.push(buf.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts);
 }

@@ -5,7 +5,7 @@
 import { Duplex } from 'node:stream';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import type { ResourceView } from '../../protocol/session.js';
-import { SESSIONS_NETWORK, type ContainerInfo, type ContainerRuntime, type ExecResult, type NetworkInfo, type PtyExec, type RunSpec } from './container-runtime.js';
+import { SESSIONS_NETWORK, type ContainerInfo, type ContainerRuntime, type ExecOptions, type ExecResult, type NetworkInfo, type OneOffSpec, type PtyExec, type RunSpec } from './container-runtime.js';
 
 interface FakeContainer {
   spec: RunSpec;
@@ -36,6 +36,8 @@ export interface FakeRuntimeOptions {
   images?: string[];
   /** Answers for `exec`; the default succeeds with no output. */
   onExec?: (uuid: string, cmd: string[]) => ExecResult;
+  /** Answers for `runOneOff`; the default succeeds with no output. */
+  onOneOff?: (spec: OneOffSpec) => ExecResult;
   /**
    * `echo` (default): a PTY prints its command and size, echoes what is typed,
    * and Ctrl-B D ends it. `silent`: the test drives every byte.
@@ -49,6 +51,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly containers = new Map<string, FakeContainer>();
   readonly ptys: FakePty[] = [];
   readonly execs: Array<{ uuid: string; cmd: string[]; user?: string }> = [];
+  /** Every one-off container run, in order. */
+  readonly oneOffs: OneOffSpec[] = [];
   readonly images: Set<string>;
   /** What `oneShotStats` reports per container id; absent means not measurable. */
   readonly usage = new Map<string, ResourceView>();
@@ -146,7 +150,14 @@ export class FakeRuntime implements ContainerRuntime {
     return exec;
   }
 
-  async exec(uuid: string, cmd: string[], opts: { user?: string } = {}): Promise<ExecResult> {
+  async runOneOff(spec: OneOffSpec): Promise<ExecResult> {
+    this.assertReachable();
+    if (!this.images.has(spec.image)) throw new ConvocateError('unavailable', `image ${spec.image} not found`);
+    this.oneOffs.push(spec);
+    return this.opts.onOneOff?.(spec) ?? { exitCode: 0, output: '' };
+  }
+
+  async exec(uuid: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     this.runningContainer(uuid);
     this.execs.push({ uuid, cmd, user: opts.user });
     if (cmd[0] === 'tmux' && cmd[1] === 'detach-client') {

@@ -16,11 +16,11 @@ const KEY = 'sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789';
 const read = async () => JSON.parse(await readFile(join(home, CLAUDE_STATE_FILE), 'utf8')) as Record<string, unknown>;
 
 describe('seedClaudeHome', () => {
-  it('a new home skips onboarding, trusts /home/convocate and approves the key by its last 20 chars', async () => {
+  it('a new home skips onboarding, trusts /home/convocate and its workspace, and approves the key by its last 20 chars', async () => {
     await seedClaudeHome(home, KEY);
     expect(await read()).toEqual({
       hasCompletedOnboarding: true,
-      projects: { '/home/convocate': { hasTrustDialogAccepted: true } },
+      projects: { '/home/convocate': { hasTrustDialogAccepted: true }, '/home/convocate/work': { hasTrustDialogAccepted: true } },
       customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] },
     });
   });

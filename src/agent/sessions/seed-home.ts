@@ -1,5 +1,5 @@
 // Seeds a session home so that Claude Code starts straight at its prompt
-// (SPEC §3): onboarding done, /home/convocate trusted, the session env's
+// (SPEC §3): onboarding done, /home/convocate and its workspace trusted, the session env's
 // ANTHROPIC_API_KEY approved. The home is the container's to write, so the
 // file is read as untrusted (no links, regular file, size cap) and anything
 // the operator changed later is kept: an existing file only ever gains the
@@ -9,6 +9,7 @@ import { lchown, lstat, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { CONTAINER_HOME } from '../runtime/container-runtime.js';
+import { WORKSPACE_DIR } from '../../protocol/session.js';
 
 export const CLAUDE_STATE_FILE = '.claude.json';
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -21,7 +22,7 @@ export function keySuffix(apiKey: string): string {
 export function freshClaudeState(apiKey: string | undefined): Record<string, unknown> {
   return {
     hasCompletedOnboarding: true,
-    projects: { [CONTAINER_HOME]: { hasTrustDialogAccepted: true } },
+    projects: { [CONTAINER_HOME]: { hasTrustDialogAccepted: true }, [WORKSPACE_DIR]: { hasTrustDialogAccepted: true } },
     customApiKeyResponses: { approved: apiKey ? [keySuffix(apiKey)] : [], rejected: [] },
   };
 }

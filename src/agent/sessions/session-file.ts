@@ -6,10 +6,10 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
-import { DEFAULT_LIMITS, PROTOCOLS, type SessionLimits } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, PROTOCOLS, type SessionLimits, type SessionWorkspace } from '../../protocol/session.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 import type { SessionMeta } from '../../protocol/session.js';
-import { validateCpus, validateDnsName, validateEgress, validateEgressAllow, validateMemory, validateName } from '../../protocol/validation.js';
+import { validateBranch, validateCpus, validateDnsName, validateEgress, validateEgressAllow, validateMemory, validateName, validateRepo } from '../../protocol/validation.js';
 
 export const SESSION_FILE = 'session.json';
 const MAX_BYTES = 64 * 1024;
@@ -81,7 +81,26 @@ export function parseSessionMeta(text: string, uuid: string): SessionMeta {
     created_at: o.created_at as string,
     last_accessed: o.last_accessed as string,
     ...parseLimits(o),
+    ...parseWorkspace(o),
   };
+}
+
+/** Files written before workspaces read as sessions without one (Claude stays in the home). */
+function parseWorkspace(o: Record<string, unknown>): SessionWorkspace {
+  const bad = (field: string, want: string) => new Error(`${SESSION_FILE}: field "${field}" must be ${want}`);
+  const text = (field: 'repo' | 'branch', check: (v: string) => unknown): string | null => {
+    const v = o[field];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || !passes(check, v)) throw bad(field, field === 'repo' ? 'null or a git URL' : 'null or a branch name');
+    return v;
+  };
+  const flag = (field: 'workspace' | 'resume_fork'): boolean => {
+    const v = o[field];
+    if (v === undefined) return NO_WORKSPACE[field];
+    if (typeof v !== 'boolean') throw bad(field, 'true or false');
+    return v;
+  };
+  return { repo: text('repo', validateRepo), branch: text('branch', validateBranch), workspace: flag('workspace'), resume_fork: flag('resume_fork') };
 }
 
 /** Files written before sessions had limits read as the defaults; a present field must pass its rule. */

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { syncDir } from '../../lib/atomic-write.js';
 import { isPidAlive } from '../../lib/process.js';
 import { ConvocateError, errors, quote } from '../../protocol/errors.js';
-import { DEFAULT_LIMITS, type BrokenSession, type Protocol, type SessionLimits, type SessionMeta } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, defaultBranch, type BrokenSession, type Protocol, type SessionLimits, type SessionMeta, type SessionWorkspace } from '../../protocol/session.js';
 import { HOME_DIR, markLayoutCurrent, migrateLayout, type MigrationHook } from './layout.js';
 import { LockManager } from './locks.js';
 import { AUTO_PORT_FROM, isPortBound as realIsPortBound, pickFreePort } from './ports.js';
@@ -27,6 +27,8 @@ import {
   validateName,
   validatePort,
   validateProtocol,
+  validateRepo,
+  validateBranch,
 } from '../../protocol/validation.js';
 
 const execFileP = promisify(execFile);
@@ -49,6 +51,8 @@ export interface CreateSessionInput extends Partial<SessionLimits> {
   port?: number;
   protocol?: string;
   dns_name?: string;
+  repo?: string;
+  branch?: string;
 }
 
 /** Omitted fields keep their value; an empty name or protocol keeps it; an empty dns_name clears it. */
@@ -57,6 +61,8 @@ export interface SessionPatch extends Partial<SessionLimits> {
   port?: number;
   protocol?: string;
   dns_name?: string;
+  /** Cleared once a clone's first start has forked the conversation. */
+  resume_fork?: boolean;
 }
 
 export interface SessionList {
@@ -149,13 +155,17 @@ export class SessionStore {
     const protocol = validateProtocol(input.protocol);
     const dns_name = validateDnsName(input.dns_name);
     const limits = limitsPatch(input);
+    const repo = validateRepo(input.repo);
+    if (!repo && input.branch) throw new ConvocateError('invalid_argument', 'a branch needs a repo (--repo URL)');
+    const branch = repo ? validateBranch(input.branch || defaultBranch(name)) : null;
+    const workspace: SessionWorkspace = { repo, branch, workspace: true, resume_fork: false };
     return this.locks.withAllocation(async () => {
       const { sessions } = await this.list();
       const resolved = await this.resolvePort(port, protocol, sessions, undefined);
       assertDnsFree(dns_name, sessions);
       const uuid = randomUUID();
       const ts = this.now().toISOString();
-      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts, ...DEFAULT_LIMITS, ...limits };
+      const meta: SessionMeta = { uuid, name, port: resolved, protocol, dns_name, created_at: ts, last_accessed: ts, ...DEFAULT_LIMITS, ...limits, ...workspace };
       const staging = this.stagingDir('new', uuid);
       try {
         await mkdir(staging, { mode: 0o755 });
@@ -188,6 +198,7 @@ export class SessionStore {
         protocol: protocol ?? current.protocol,
         dns_name: dns ?? current.dns_name,
         ...limits,
+        resume_fork: patch.resume_fork ?? current.resume_fork,
       };
       next.port = await this.resolvePort(port ?? current.port, next.protocol, others, current);
       // An unchanged DNS name is not re-checked, so that a rename always works.
@@ -232,6 +243,8 @@ export class SessionStore {
           dns_name: '',
           created_at: ts,
           last_accessed: ts,
+          // The copied conversation is resumed as a fork: the two never write one transcript.
+          resume_fork: true,
         };
         await this.publish(staging, meta);
         return meta;

@@ -25,7 +25,7 @@ export class Dispatcher implements AgentApi {
       delete: (p) => engine.delete(p.id),
       kill: (p) => engine.kill(p.id),
       background: (p) => engine.background(p.id),
-      restart: (p) => engine.restart(p.id),
+      restart: (p) => engine.restart(p.id, { fresh: p.fresh }),
       override: (p) => engine.override(p.id),
       'settings-get': async () => engine.settingsView(),
       'settings-set': (p) => engine.setSettings(p),
@@ -33,6 +33,7 @@ export class Dispatcher implements AgentApi {
       'env-set': (p) => engine.envSet(p),
       'env-unset': (p) => engine.envUnset(p),
       peek: (p) => engine.peek(p),
+      diff: (p) => engine.diff(p),
     };
   }
 

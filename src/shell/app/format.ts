@@ -3,8 +3,8 @@
 import { shortId, type Session } from '../../protocol/session.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 
-export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM'] as const;
-export type Cells = [string, string, string, string, string, string, string, string, string];
+export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM', 'CHANGES'] as const;
+export type Cells = [string, string, string, string, string, string, string, string, string, string];
 /** Index of the ACTIVITY cell, which the table colours. */
 export const ACTIVITY_COLUMN = 6;
 
@@ -13,7 +13,7 @@ export const GAP = 2;
 /** The selection marker in front of every row (`> ` or two spaces). */
 export const MARKER_WIDTH = 2;
 
-const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3];
+const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3, 7];
 /** Columns that give way first when the terminal is narrow. */
 const FLEXIBLE = [2, 3, 5];
 
@@ -28,7 +28,14 @@ export function sessionCells(session: Session, unreachable: boolean): Cells {
     activityWord(session),
     formatCpu(session.cpu_percent),
     formatMem(session.mem_bytes),
+    formatChanges(session),
   ];
+}
+
+/** `+120 -8` at the end of the last turn; `-` without a repository or before the first turn. */
+export function formatChanges(s: Pick<Session, 'changes_added' | 'changes_removed'>): string {
+  if (s.changes_added === null || s.changes_removed === null || s.changes_added === undefined || s.changes_removed === undefined) return '-';
+  return `+${s.changes_added} -${s.changes_removed}`;
 }
 
 /** The activity as the table shows it; a stopped session has none. */

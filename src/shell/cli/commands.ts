@@ -9,7 +9,9 @@ import {
   parsePortText,
   validateDnsName,
   validateEgress,
+  validateBranch,
   validateProtocol,
+  validateRepo,
 } from '../../protocol/validation.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
@@ -33,6 +35,8 @@ export interface SessionFlags {
   memory?: string;
   egress?: string;
   allow?: string;
+  repo?: string;
+  branch?: string;
 }
 
 /** The limit and egress flags as op params; absent flags are left out. */
@@ -68,6 +72,8 @@ export async function newCommand(
     port: opts.port === undefined ? 0 : parsePortText(opts.port),
     protocol: validateProtocol(opts.proto),
     dns_name: validateDnsName(opts.dns),
+    repo: validateRepo(opts.repo) ?? undefined,
+    branch: opts.branch === undefined ? undefined : validateBranch(opts.branch),
     ...limitParams(opts),
   });
   printSession(io, { ...session, agent_id: agentId, agent_host: dir.client(agentId).info.host }, opts.json, 'created');
@@ -93,6 +99,12 @@ export async function cloneCommand(dir: AgentDirectory, io: CliIo, id: string, n
 }
 
 export type SimpleOp = 'kill' | 'restart' | 'background' | 'override';
+
+export async function restartCommand(dir: AgentDirectory, io: CliIo, id: string, opts: { fresh?: boolean }): Promise<void> {
+  const s = await dir.resolve(id);
+  const after = await dir.client(s.agent_id!).call('restart', { id: s.uuid, fresh: opts.fresh });
+  io.stdout.write(`restart: ${after.name} (${after.uuid.slice(0, 8)}) ${after.state}${opts.fresh ? ', new conversation' : ''}\n`);
+}
 
 export async function simpleCommand(dir: AgentDirectory, io: CliIo, op: SimpleOp, id: string): Promise<void> {
   const s = await dir.resolve(id);

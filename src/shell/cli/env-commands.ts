@@ -1,11 +1,12 @@
 // `convocate env set|unset|ls`: the agents' session environment. A value is
 // read from stdin (never argv, where `ps` would show it) and is never printed.
+import { MAX_ENV_VALUE_BYTES } from '../../protocol/session-env.js';
 import { ConvocateError } from '../../protocol/errors.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import type { CliIo } from './commands.js';
 
 /** Slightly over the agent's 8 KiB cap, so that an oversized value gets the agent's own error. */
-const MAX_STDIN_BYTES = 8 * 1024 + 2;
+const MAX_STDIN_BYTES = MAX_ENV_VALUE_BYTES + 2;
 
 export async function envSetCommand(dir: AgentDirectory, io: CliIo, name: string, opts: { agent?: string }): Promise<void> {
   const agentId = pickOneAgent(dir, opts.agent);
@@ -56,7 +57,7 @@ function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
       size += buf.length;
       if (size > MAX_STDIN_BYTES) {
         cleanup();
-        reject(new ConvocateError('invalid_argument', 'env value is longer than 8192 bytes'));
+        reject(new ConvocateError('invalid_argument', `env value is longer than ${MAX_ENV_VALUE_BYTES} bytes`));
         return;
       }
       chunks.push(buf);

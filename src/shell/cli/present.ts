@@ -22,10 +22,15 @@ export interface SessionJson {
   activity_detail: string;
   cpu_percent: number | null;
   mem_bytes: number | null;
+  repo: string | null;
+  branch: string | null;
   cpus: number | null;
   memory_bytes: number | null;
   egress: string;
   egress_allow: string[];
+  changes_files: number | null;
+  changes_added: number | null;
+  changes_removed: number | null;
 }
 
 export function toJson(s: Session): SessionJson {
@@ -47,10 +52,15 @@ export function toJson(s: Session): SessionJson {
     activity_detail: s.activity_detail,
     cpu_percent: s.cpu_percent ?? null,
     mem_bytes: s.mem_bytes ?? null,
+    repo: s.repo ?? null,
+    branch: s.branch ?? null,
     cpus: s.cpus ?? null,
     memory_bytes: s.memory_bytes ?? null,
     egress: s.egress ?? 'open',
     egress_allow: s.egress_allow ?? [],
+    changes_files: s.changes_files ?? null,
+    changes_added: s.changes_added ?? null,
+    changes_removed: s.changes_removed ?? null,
   };
 }
 

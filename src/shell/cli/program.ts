@@ -6,6 +6,7 @@ import { VERSION } from '../../protocol/version.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { DEFAULT_PEEK_LINES, MAX_PEEK_LINES } from '../../protocol/ops.js';
 import { peekCommand } from './peek.js';
+import { diffCommand } from './diff.js';
 import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
@@ -14,6 +15,7 @@ import {
   listCommand,
   newCommand,
   removeCommand,
+  restartCommand,
   simpleCommand,
   type CliIo,
   type SimpleOp,
@@ -103,6 +105,8 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .option('--memory <size>', 'memory limit, e.g. 512m or 4g (default: the agent\'s)')
     .option('--egress <open|none|allow>', 'outbound connections: all, none (DNS only), or only --allow (default: the agent\'s)')
     .option('--allow <cidr|host,...>', 'what egress "allow" reaches: IPv4 addresses, CIDRs, host names')
+    .option('--repo <url>', 'git repository cloned into the workspace at the first start, inside the container')
+    .option('--branch <name>', 'branch to work on (made from the default branch when the remote lacks it; default convocate/<name>)')
     .option('--json', 'print the session as JSON')
     .action(withDir((d, name: string, opts) => newCommand(d, io, name, opts)));
   program
@@ -133,9 +137,19 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .description("print the last lines of the session's screen, control sequences removed")
     .option('--lines <n>', `how many lines (1-${MAX_PEEK_LINES})`, String(DEFAULT_PEEK_LINES))
     .action(withDir((d, id: string, opts: { lines: string }) => peekCommand(d, io, id, opts)));
+  program
+    .command('diff <id>')
+    .description("the workspace's changes against its base: committed, uncommitted and untracked")
+    .option('--stat', 'a diffstat instead of the patch')
+    .option('--base <ref>', 'compare against this ref (default: the branch the session was made from)')
+    .action(withDir((d, id: string, opts: { stat?: boolean; base?: string }) => diffCommand(d, io, id, opts)));
+  program
+    .command('restart <id>')
+    .description("start a stopped session in the background, resuming its Claude conversation")
+    .option('--fresh', 'start a new conversation instead')
+    .action(withDir((d, id: string, opts: { fresh?: boolean }) => restartCommand(d, io, id, opts)));
   const simple: Array<[string, SimpleOp, string]> = [
     ['kill', 'kill', 'stop the container (docker stop -t 10); the home dir stays'],
-    ['restart', 'restart', 'start a stopped session in the background'],
     ['bg', 'background', 'detach every attached operator; the container keeps running'],
     ['override', 'override', 'remove a stale lock; stops nothing'],
   ];

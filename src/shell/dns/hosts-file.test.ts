@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, type SessionMeta } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, type SessionMeta } from '../../protocol/session.js';
 import { makeEvent } from '../../protocol/status.js';
 import { HostsFileKeeper, renderHosts } from './hosts-file.js';
 
 const meta = (uuid: string, dns_name: string): SessionMeta => ({
-  uuid, name: 'n', port: 0, protocol: 'tcp', dns_name, created_at: '', last_accessed: '', ...DEFAULT_LIMITS,
+  uuid, name: 'n', port: 0, protocol: 'tcp', dns_name, created_at: '', last_accessed: '', ...DEFAULT_LIMITS, ...NO_WORKSPACE,
 });
 
 describe('renderHosts', () => {
