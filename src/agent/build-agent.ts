@@ -3,6 +3,7 @@
 // shell's embedded `local` agent, the tests and the benchmarks all call it, so
 // every one of them runs the production wiring.
 import { mkdir } from 'node:fs/promises';
+import { agentIdProblem } from '../protocol/agent-id.js';
 import { ConvocateError } from '../protocol/errors.js';
 import type { StatusEvent } from '../protocol/status.js';
 import { isRoot } from '../lib/process.js';
@@ -48,6 +49,9 @@ export async function buildAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   await runtime.ping();
   await mkdir(config.configDir, { recursive: true, mode: 0o755 });
   const agentId = deps.agentId ?? loadOrCreateAgentId(config.configDir);
+  // The id names status events, key comments and registry paths: the one rule holds here too.
+  const idProblem = agentIdProblem(agentId);
+  if (idProblem) throw new ConvocateError('invalid_argument', idProblem);
   const store = new SessionStore({
     dir: config.sessionsDir,
     now: deps.now,

@@ -17,7 +17,8 @@ export const JSON_KEYS = [
   'uuid', 'name', 'port', 'protocol', 'dns_name', 'created_at', 'last_accessed',
   'running', 'attached', 'agent_id', 'agent_host', 'state',
   'activity', 'activity_since', 'activity_detail', 'cpu_percent', 'mem_bytes',
-  'cpus', 'memory_bytes', 'egress', 'egress_allow',
+  'repo', 'branch', 'cpus', 'memory_bytes', 'egress', 'egress_allow',
+  'changes_files', 'changes_added', 'changes_removed',
 ];
 
 export interface CliResult {
