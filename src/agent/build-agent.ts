@@ -2,6 +2,7 @@
 // engine + op table, wired from a config and injected parts. `serve`, the
 // shell's embedded `local` agent, the tests and the benchmarks all call it, so
 // every one of them runs the production wiring.
+import { SESSION_UID } from '../protocol/host-files.js';
 import { mkdir } from 'node:fs/promises';
 import { agentIdProblem } from '../protocol/agent-id.js';
 import { ConvocateError } from '../protocol/errors.js';
@@ -19,7 +20,6 @@ import { FileSettingsStore, type SettingsStore } from './config/settings.js';
 import { IptablesFirewall, type SessionFirewall } from './host/firewall.js';
 import { AGENT_PORT, STATUS_PORT } from '../protocol/subsystems.js';
 
-export const SESSION_UID = 1337;
 
 /** Parts a caller may replace; each defaults to the production one. */
 export interface AgentDeps {

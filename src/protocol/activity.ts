@@ -1,10 +1,9 @@
 // Checks a pushed `session.activity` event's data before the shell applies it:
 // the enum, RFC 3339 or "", and one printable line of at most 200 chars.
+import { hasUnprintable } from './sanitise.js';
 import { ACTIVITIES, type Activity, type ActivityView } from './session.js';
 
 const SINCE = /^(?:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)?$/;
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** The view, or undefined when anything about it is off (the shell then reloads instead). */
 export function parseActivityView(data: unknown): ActivityView | undefined {
@@ -13,6 +12,6 @@ export function parseActivityView(data: unknown): ActivityView | undefined {
   if (typeof d.activity !== 'string' || !(ACTIVITIES as readonly string[]).includes(d.activity)) return undefined;
   if (typeof d.activity_since !== 'string' || !SINCE.test(d.activity_since)) return undefined;
   const detail = d.activity_detail;
-  if (typeof detail !== 'string' || Array.from(detail).length > 200 || UNPRINTABLE.test(detail)) return undefined;
+  if (typeof detail !== 'string' || Array.from(detail).length > 200 || hasUnprintable(detail)) return undefined;
   return { activity: d.activity as Activity, activity_since: d.activity_since, activity_detail: detail };
 }

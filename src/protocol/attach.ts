@@ -1,11 +1,20 @@
 // The attach subsystem's header line: `{"id":"<uuid>","cols":120,"rows":40}`.
 import { z } from 'zod';
 import { ConvocateError, errors } from './errors.js';
-import { formatZodError } from './rpc.js';
+import { formatZodError, MAX_LINE_BYTES } from './rpc.js';
 
 export const DEFAULT_COLS = 80;
 export const DEFAULT_ROWS = 24;
-const dim = z.number().int().min(1).max(10_000);
+/** A window dimension beyond this is absurd: it never reaches Docker, in the header or a later resize. */
+export const MAX_ATTACH_DIM = 10_000;
+/** The header line, without its newline, is at most this long. */
+export const MAX_ATTACH_HEADER_BYTES = MAX_LINE_BYTES;
+const dim = z.number().int().min(1).max(MAX_ATTACH_DIM);
+
+export function isValidWindowSize(cols: number, rows: number): boolean {
+  const ok = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_ATTACH_DIM;
+  return ok(cols) && ok(rows);
+}
 
 const headerSchema = z.object({
   id: z.string(),

@@ -60,7 +60,7 @@ export const paramSchemas = {
     pids_limit: z.number().optional(),
   }),
   'env-list': z.null().optional(),
-  /** Checked by the agent (name [A-Z_][A-Z0-9_]*, value ≤ 8 KiB, no NUL or line break); never echoed back. */
+  /** Checked by the agent against the rules of `session-env.ts`; never echoed back. */
   'env-set': z.object({ name: z.string(), value: z.string() }),
   'env-unset': z.object({ name: z.string() }),
   /** The last `lines` lines of the session's pane, control sequences removed. */

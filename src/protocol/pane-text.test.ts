@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clipToWidth, sanitisePaneText, textWidth } from './pane-text.js';
+import { clipToWidth, textWidth } from './pane-text.js';
+import { sanitisePaneText } from './sanitise.js';
 
 describe('sanitisePaneText', () => {
   it('keeps plain text, lines and trims trailing spaces', () => {

@@ -1,47 +1,5 @@
-// Text captured from a session's pane is untrusted: this turns it into plain
-// lines a terminal can show without obeying anything in it. Escape sequences
-// (CSI, OSC, DCS, …), C0/C1 controls and bidi overrides are removed; invalid
-// or cut-off UTF-8 becomes U+FFFD; wide characters are kept and measured.
-
-// CSI … final byte; OSC … BEL or ST; DCS/SOS/PM/APC … ST; any other two-byte ESC sequence.
-// An unterminated string sequence runs to the end of the text and is dropped whole.
-const ESCAPES =
-  // eslint-disable-next-line no-control-regex
-  /\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\|$)|\x1b[PX^_][^\x1b]*(?:\x1b\\|$)|\x1b[ -/]*[0-~]?|\x9b[0-?]*[ -/]*[@-~]?|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|$)/g;
-// C0 except tab and newline, DEL, C1, and the bidi controls that can reorder what the operator reads.
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-const decoder = new TextDecoder('utf-8', { fatal: false });
-
-/** Plain, safe text: one `\n` per line, tabs expanded to 8-column stops, no trailing spaces. */
-export function sanitisePaneText(input: string | Uint8Array): string {
-  const text = typeof input === 'string' ? input : decoder.decode(input);
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(ESCAPES, '')
-    .replace(CONTROLS, '')
-    .split('\n')
-    .map((line) => expandTabs(line).trimEnd())
-    .join('\n');
-}
-
-function expandTabs(line: string): string {
-  if (!line.includes('\t')) return line;
-  let out = '';
-  let col = 0;
-  for (const ch of line) {
-    if (ch === '\t') {
-      const n = 8 - (col % 8);
-      out += ' '.repeat(n);
-      col += n;
-    } else {
-      out += ch;
-      col += charWidth(ch.codePointAt(0)!);
-    }
-  }
-  return out;
-}
+// How many terminal cells text takes: wide characters are measured, never
+// split. (Cleaning a pane's text is `sanitise.ts`'s `sanitisePaneText`.)
 
 /** Terminal cells one code point takes: 0 for combining marks, 2 for East Asian wide and emoji, else 1. */
 export function charWidth(cp: number): number {

@@ -2,7 +2,7 @@
 // `{"ok":true,"result"}` or `{"ok":false,"error","code"}`. Decoding never throws
 // anything but a ConvocateError, so a server can always answer.
 import type { z } from 'zod';
-import { sanitizeDeep, sanitizeText } from './untrusted.js';
+import { sanitizeDeep, sanitizeText } from './sanitise.js';
 import { ConvocateError, errors, isErrorCode, toConvocateError } from './errors.js';
 import { isOpName, paramSchemas, type OpName, type OpParams, type OpResult } from './ops.js';
 

@@ -1,7 +1,8 @@
 // Status events, agent → shell over the `convocate-status` subsystem, one JSON per line.
 import { isAgentId } from './agent-id.js';
 import type { ActivityView, SessionMeta } from './session.js';
-import { isRfc3339, sanitizeDeep } from './untrusted.js';
+import { sanitizeDeep } from './sanitise.js';
+import { isRfc3339 } from './untrusted.js';
 
 export type StatusEventType =
   | 'agent.started'

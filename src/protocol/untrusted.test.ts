@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isRfc3339, sanitizeText } from './untrusted.js';
+import { sanitizeText } from './sanitise.js';
+import { isRfc3339 } from './untrusted.js';
 
 describe('isRfc3339', () => {
   it('accepts what the agent writes and RFC 3339 offsets', () => {

@@ -48,6 +48,17 @@ export function dnsNameProblem(n: string): string | undefined {
   return undefined;
 }
 
+/** DNS compares case-insensitively and a trailing dot names the same host. */
+export function normaliseDnsName(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** Whether two DNS names name the same host ("" names none, so never the same). */
+export function sameDnsName(a: string, b: string): boolean {
+  const na = normaliseDnsName(a);
+  return na !== '' && na === normaliseDnsName(b);
+}
+
 function isProtocol(p: string): p is Protocol {
   return (PROTOCOLS as readonly string[]).includes(p);
 }

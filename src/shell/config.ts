@@ -1,5 +1,6 @@
 // Shell paths (SPEC §6): flag > environment > default. As a non-root user the
 // defaults move under the user's home so that nothing needs root.
+import { SHELL_CONFIG_DIR } from '../protocol/host-files.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,7 +18,7 @@ export function resolveShellConfig(
 ): ShellConfig {
   const home = env.HOME || homedir();
   return {
-    configDir: flags.configDir || env.CONVOCATE_CONFIG_DIR || (isRoot ? '/etc/convocate' : join(home, '.config', 'convocate')),
+    configDir: flags.configDir || env.CONVOCATE_CONFIG_DIR || (isRoot ? SHELL_CONFIG_DIR : join(home, '.config', 'convocate')),
     stateDir: flags.stateDir || env.CONVOCATE_STATE_DIR || (isRoot ? '/var/lib/convocate' : join(home, '.local', 'state', 'convocate')),
   };
 }

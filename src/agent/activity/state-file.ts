@@ -3,8 +3,8 @@
 // The home belongs to an untrusted container, so this is the one door for it:
 // regular file only, no links followed, no blocking open, a size cap, the
 // activity checked against the enum and the detail cut to one clean line.
-import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { sanitiseLine } from '../../protocol/sanitise.js';
+import { readSmallRegularFile, UnsafeFileError } from '../../lib/small-file.js';
 import { join } from 'node:path';
 import type { Activity } from '../../protocol/session.js';
 
@@ -28,25 +28,17 @@ export type StateRead = { kind: 'absent' } | { kind: 'invalid'; reason: string }
 
 export async function readStateFile(home: string, now: () => number = Date.now): Promise<StateRead> {
   const path = join(home, ACTIVITY_FILE);
-  let fh;
   try {
-    const pre = await lstat(path);
-    if (!pre.isFile()) return { kind: 'invalid', reason: 'not a regular file' };
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const info = await fh.stat();
-    if (!info.isFile()) return { kind: 'invalid', reason: 'not a regular file' };
-    if (info.size > MAX_STATE_BYTES) return { kind: 'invalid', reason: `larger than ${MAX_STATE_BYTES} bytes` };
-    const buf = Buffer.alloc(MAX_STATE_BYTES + 1);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    if (bytesRead > MAX_STATE_BYTES) return { kind: 'invalid', reason: `larger than ${MAX_STATE_BYTES} bytes` };
-    return parseState(buf.subarray(0, bytesRead).toString('utf8'), info.mtimeMs, now());
+    const { bytes, stat } = await readSmallRegularFile(path, MAX_STATE_BYTES);
+    return parseState(bytes.toString('utf8'), stat.mtimeMs, now());
   } catch (err) {
+    if (err instanceof UnsafeFileError) {
+      return { kind: 'invalid', reason: err.reason === 'too_large' ? `larger than ${MAX_STATE_BYTES} bytes` : 'not a regular file' };
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'absent' };
     // ELOOP: a symlink swapped in between lstat and open.
     return { kind: 'invalid', reason: code ?? 'unreadable' };
-  } finally {
-    await fh?.close().catch(() => undefined);
   }
 }
 
@@ -63,16 +55,5 @@ export function parseState(text: string, mtimeMs: number, nowMs: number): StateR
 
 /** One printable line: escape sequences and control characters go, whitespace collapses, at most 200 chars. */
 export function sanitiseDetail(raw: string): string {
-  /* eslint-disable no-control-regex -- control characters are exactly what is being removed */
-  const text = raw
-    // CSI, OSC and other ESC sequences first, so that their parameters go with them.
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g, '')
-    .replace(/\x1b[@-_]?/g, '')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  /* eslint-enable no-control-regex */
-  const chars = Array.from(text);
-  return chars.length <= MAX_DETAIL_CHARS ? text : chars.slice(0, MAX_DETAIL_CHARS - 1).join('') + '…';
+  return sanitiseLine(raw, MAX_DETAIL_CHARS);
 }

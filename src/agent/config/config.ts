@@ -1,5 +1,7 @@
 // The agent's one typed config (SPEC §6): flag > CONVOCATE_… environment >
 // default. As a non-root user the defaults move under the home directory.
+import { AGENT_CONFIG_DIR, AGENT_FILES, SESSIONS_DIR } from '../../protocol/host-files.js';
+import { isPortText, isValidHost, splitHostPort } from '../../protocol/host-port.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -61,19 +63,19 @@ export function resolveAgentConfig(
   const isRoot = opts.isRoot ?? process.getuid?.() === 0;
   const home = opts.home ?? (env.HOME || homedir());
   const configDir = pick(flags.configDir, env.CONVOCATE_AGENT_CONFIG_DIR)
-    ?? (isRoot ? '/etc/convocate-agent' : join(home, '.config', 'convocate-agent'));
+    ?? (isRoot ? AGENT_CONFIG_DIR : join(home, '.config', 'convocate-agent'));
   const sessionsDir = pick(flags.sessionsDir, env.CONVOCATE_SESSIONS_DIR)
-    ?? (isRoot ? '/home/convocate' : join(home, '.local', 'share', 'convocate', 'sessions'));
+    ?? (isRoot ? SESSIONS_DIR : join(home, '.local', 'share', 'convocate', 'sessions'));
   return {
     configDir,
     sessionsDir,
     image: pick(flags.image, env.CONVOCATE_IMAGE) ?? DEFAULT_IMAGE,
     listen: parseListen(pick(flags.listen) ?? `0.0.0.0:${AGENT_PORT}`),
-    hostKey: pick(flags.hostKey) ?? join(configDir, 'host_key'),
-    authKeys: pick(flags.authKeys) ?? join(configDir, 'authorized_keys'),
+    hostKey: pick(flags.hostKey) ?? join(configDir, AGENT_FILES.hostKey),
+    authKeys: pick(flags.authKeys) ?? join(configDir, AGENT_FILES.authorizedKeys),
     shellHost: pick(flags.shellHost) ?? readShellHost(configDir),
     shellPort: flags.shellPort === undefined || flags.shellPort === '' ? STATUS_PORT : parsePortFlag(flags.shellPort, '--shell-port'),
-    shellKey: pick(flags.shellKey) ?? join(configDir, 'agent_to_shell_ed25519_key'),
+    shellKey: pick(flags.shellKey) ?? join(configDir, AGENT_FILES.statusKey),
     shellKnownHost: pick(flags.shellKnownHost) ?? join(configDir, 'shell_host_key.pub'),
     dnsServer: pick(flags.dnsServer),
     cgroupParent: pick(flags.cgroupParent),
@@ -84,29 +86,23 @@ export function resolveAgentConfig(
 /** `host:port`, `[v6]:port` or a bare port (all interfaces). Port 0 picks a free one. */
 export function parseListen(value: string): ListenAddress {
   const bad = (why: string) => new Error(`bad listen address ${JSON.stringify(value)}: ${why}`);
-  let host = '0.0.0.0';
-  let portText = value;
-  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(value);
-  if (v6) {
-    host = v6[1] ?? '';
-    portText = v6[2] ?? '';
-    if (isIP(host) !== 6) throw bad('not an IPv6 address in brackets');
-  } else if (value.includes(':')) {
-    const i = value.lastIndexOf(':');
-    host = value.slice(0, i);
-    portText = value.slice(i + 1);
-    if (host.includes(':')) throw bad('put an IPv6 address in brackets, e.g. [::1]:222');
-    if (host === '') host = '0.0.0.0';
-    else if (!isIP(host) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) throw bad('invalid host');
-  }
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw bad('port must be 0-65535');
-  return { host, port: Number(portText) };
+  if (!value.includes(':') && !value.startsWith('[')) return { host: '0.0.0.0', port: listenPort(value, bad) };
+  const split = splitHostPort(value);
+  if (!split) throw bad('put an IPv6 address in brackets, e.g. [::1]:222');
+  if (split.bracketed && isIP(split.host) !== 6) throw bad('not an IPv6 address in brackets');
+  if (!split.bracketed && split.host !== '' && !isValidHost(split.host)) throw bad('invalid host');
+  return { host: split.host === '' ? '0.0.0.0' : split.host, port: listenPort(split.portText ?? '', bad) };
+}
+
+function listenPort(text: string, bad: (why: string) => Error): number {
+  if (!isPortText(text, 0)) throw bad('port must be 0-65535');
+  return Number(text);
 }
 
 /** A port given as a flag (e.g. `--shell-port`): 1-65535, never -1 or 0. */
 function parsePortFlag(value: string | number, flag: string): number {
   const text = String(value);
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+  if (!isPortText(text, 1)) {
     throw new Error(`bad ${flag} ${JSON.stringify(text)}: must be 1-65535`);
   }
   return Number(text);
@@ -126,7 +122,7 @@ function pick(...values: (string | undefined)[]): string | undefined {
 
 function readShellHost(configDir: string): string | undefined {
   try {
-    const text = readFileSync(join(configDir, 'shell-host'), 'utf8').trim();
+    const text = readFileSync(join(configDir, AGENT_FILES.shellHost), 'utf8').trim();
     return text === '' ? undefined : text;
   } catch {
     return undefined;

@@ -6,7 +6,6 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ConvocateError } from '../../protocol/errors.js';
 
-export const DEFAULT_CAP_PERCENT = 90;
 /** What a session that has just started is assumed to need, before it shows any use. */
 export const NEW_SESSION_MEM_BYTES = 64 * 1024 ** 2;
 export const NEW_SESSION_CPU_CORES = 0.05;

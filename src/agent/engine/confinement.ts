@@ -8,7 +8,8 @@ import type { SessionLimits } from '../../protocol/session.js';
 import { isIpv4, validateCpus, validateMemory } from '../../protocol/validation.js';
 import { DEFAULT_PIDS_LIMIT, DEFAULT_SESSION_MEMORY_BYTES, type EngineSettings } from '../config/settings.js';
 import type { SessionRules } from '../host/firewall.js';
-import { DEFAULT_CAP_PERCENT, bytes } from './admission.js';
+import { bytes } from './admission.js';
+import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 
 export interface HostSize {
   cores: number;

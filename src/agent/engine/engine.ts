@@ -26,7 +26,8 @@ import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture } from './pane-capture.js';
 import { diffCommand, diffResult, ownerOf, workdir, workspaceEnv } from './workspace.js';
 import { peekPane } from './peek.js';
-import { admit, CgroupResourceProbe, DEFAULT_CAP_PERCENT, type ResourceProbe } from './admission.js';
+import { admit, CgroupResourceProbe, type ResourceProbe } from './admission.js';
+import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 
 export interface EngineOptions {
   store: SessionStore;

@@ -3,8 +3,7 @@
 // the agent's own open relays plus the client count that tmux hooks inside
 // the container keep in `~/.convocate-clients` (so attaches made by another
 // process on this host count too), and the activity its Claude's hooks report.
-import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { readSmallRegularFile } from '../../lib/small-file.js';
 import { join } from 'node:path';
 import type { ListResult } from '../../protocol/ops.js';
 import { NO_CHANGES, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../../protocol/session.js';
@@ -98,19 +97,12 @@ export class LiveState {
    */
   private async tmuxClients(uuid: string): Promise<number> {
     const path = join(this.store.homeDir(uuid), CLIENTS_FILE);
-    let fh;
     try {
-      if (!(await lstat(path)).isFile()) return 0;
-      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      if (!(await fh.stat()).isFile()) return 0;
-      const buf = Buffer.alloc(CLIENTS_MAX_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      const n = Number.parseInt(buf.subarray(0, bytesRead).toString('utf8').trim(), 10);
+      const { bytes } = await readSmallRegularFile(path, CLIENTS_MAX_BYTES);
+      const n = Number.parseInt(bytes.toString('utf8').trim(), 10);
       return Number.isFinite(n) ? n : 0;
     } catch {
       return 0;
-    } finally {
-      await fh?.close().catch(() => undefined);
     }
   }
 }

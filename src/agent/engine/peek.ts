@@ -3,7 +3,7 @@
 // written by the container, so nothing in it may reach a terminal raw.
 import { ConvocateError } from '../../protocol/errors.js';
 import type { PeekResult } from '../../protocol/ops.js';
-import { sanitisePaneText } from '../../protocol/pane-text.js';
+import { sanitisePaneText } from '../../protocol/sanitise.js';
 import { CONTAINER_USER, TMUX_SESSION, type ContainerRuntime } from '../runtime/container-runtime.js';
 import type { PaneCapture } from './pane-capture.js';
 

@@ -9,7 +9,8 @@ import { VERSION } from '../../protocol/version.js';
 import { validateCpus, validateEgress, validateEgressAllow, validateMemory } from '../../protocol/validation.js';
 import { DEFAULT_PIDS_LIMIT, DEFAULT_SESSION_MEMORY_BYTES, pidsLimitProblem, type EngineSettings } from '../config/settings.js';
 import { NETWORK_LABEL_PREFIX, SESSIONS_NETWORK, type ContainerRuntime } from '../runtime/container-runtime.js';
-import { DEFAULT_CAP_PERCENT, parseCapPercent } from './admission.js';
+import { parseCapPercent } from './admission.js';
+import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 import { assertWithinCaps, type HostSize } from './confinement.js';
 
 const IMAGE_RE =

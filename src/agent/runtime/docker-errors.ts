@@ -1,7 +1,7 @@
 // What Docker's errors mean to the agent: the daemon's own message, its HTTP
 // status, and the ConvocateErrors a client sees (container text sanitised).
 import { ConvocateError } from '../../protocol/errors.js';
-import { sanitizeText } from '../../protocol/untrusted.js';
+import { sanitizeText } from '../../protocol/sanitise.js';
 
 export function imageMissing(tag: string, cause: unknown): ConvocateError {
   return new ConvocateError('unavailable', `session image "${tag}" not found: run \`convocate-agent image build --offline\``, { cause });

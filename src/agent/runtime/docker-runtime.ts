@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { ConvocateError, errors } from '../../protocol/errors.js';
-import { sanitizeText } from '../../protocol/untrusted.js';
+import { sanitizeText } from '../../protocol/sanitise.js';
 import type { ResourceView } from '../../protocol/session.js';
 import { createOptions } from './container-options.js';
 import { ensureSessionsNetwork, inspectNetwork } from './docker-networks.js';

@@ -4,10 +4,10 @@
 // file is read as untrusted (no links, regular file, size cap) and anything
 // the operator changed later is kept: an existing file only ever gains the
 // approval of a key it has neither approved nor rejected.
-import { constants } from 'node:fs';
-import { lchown, lstat, open, stat } from 'node:fs/promises';
+import { lchown, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { readSmallRegularFile } from '../../lib/small-file.js';
 import { CONTAINER_HOME } from '../runtime/container-runtime.js';
 import { WORKSPACE_DIR } from '../../protocol/session.js';
 
@@ -52,24 +52,16 @@ export async function seedClaudeHome(home: string, apiKey: string | undefined): 
 
 /** undefined: absent; 'unusable': something the operator or container made that is not ours to rewrite. */
 async function readExisting(path: string): Promise<Record<string, unknown> | undefined | 'unusable'> {
-  let info;
+  let text: string;
   try {
-    info = await lstat(path);
+    text = (await readSmallRegularFile(path, MAX_BYTES)).bytes.toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return 'unusable';
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unusable';
   }
-  if (!info.isFile() || info.size > MAX_BYTES) return 'unusable';
-  let fh;
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const buf = Buffer.alloc(Math.min(MAX_BYTES, (await fh.stat()).size));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const parsed: unknown = JSON.parse(buf.subarray(0, bytesRead).toString('utf8'));
+    const parsed: unknown = JSON.parse(text);
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 'unusable';
   } catch {
     return 'unusable';
-  } finally {
-    await fh?.close().catch(() => undefined);
   }
 }

@@ -2,11 +2,12 @@
 // the container's reach; it is still read as untrusted (it may come from the
 // first layout, or a hand edit): no symlinks, no FIFOs, a size cap, and a full
 // shape check with strict RFC 3339 timestamps before anything is believed.
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { readSmallRegularFileSync } from '../../lib/small-file.js';
 import { DEFAULT_LIMITS, NO_WORKSPACE, PROTOCOLS, type SessionLimits, type SessionWorkspace } from '../../protocol/session.js';
+import { maskControls } from '../../protocol/sanitise.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 import type { SessionMeta } from '../../protocol/session.js';
 import { validateBranch, validateCpus, validateDnsName, validateEgress, validateEgressAllow, validateMemory, validateName, validateRepo } from '../../protocol/validation.js';
@@ -124,22 +125,9 @@ function parseLimits(o: Record<string, unknown>): SessionLimits {
   };
 }
 
-/**
- * Synchronous on purpose: listing reads every session.json at once, and a few
- * microseconds of blocking per file beat the thread pool's round trips (open,
- * stat, read, close) by an order of magnitude with hundreds of sessions.
- */
+/** Synchronous on purpose: listing reads every session.json at once (see readSmallRegularFileSync). */
 function readUntrusted(path: string): string {
-  // O_NONBLOCK so that a FIFO planted by the container cannot hang the agent.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`${SESSION_FILE} is not a regular file`);
-    if (st.size > MAX_BYTES) throw new Error(`${SESSION_FILE} is larger than ${MAX_BYTES} bytes`);
-    return readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  return readSmallRegularFileSync(path, MAX_BYTES).bytes.toString('utf8');
 }
 
 async function isDir(path: string): Promise<boolean> {
@@ -163,7 +151,5 @@ function passes(check: (value: string) => unknown, value: string): boolean {
 function describe(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ELOOP') return `${SESSION_FILE} is a symlink`;
-  const text = err instanceof Error ? err.message : String(err);
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return maskControls(err instanceof Error ? err.message : String(err));
 }

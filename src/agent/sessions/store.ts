@@ -19,6 +19,7 @@ import { readSessionFile, writeSessionFile } from './session-file.js';
 import {
   assertUuid,
   isUuid,
+  sameDnsName,
   validateCpus,
   validateDnsName,
   validateEgress,
@@ -331,7 +332,7 @@ function limitsPatch(input: Partial<SessionLimits>): Partial<SessionLimits> {
 }
 
 function assertDnsFree(dns: string, others: SessionMeta[]): void {
-  if (dns !== '' && others.some((s) => s.dns_name === dns)) throw errors.dnsInUse(dns);
+  if (others.some((s) => sameDnsName(s.dns_name, dns))) throw errors.dnsInUse(dns);
 }
 
 /** How long a copy may hold a session frozen. */

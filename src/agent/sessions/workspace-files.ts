@@ -15,14 +15,23 @@ const MAX_COUNT = 1e9;
 
 /** The conversation to resume, or undefined when none was recorded or the file is not a bare UUID. */
 export async function readConversationId(home: string): Promise<string | undefined> {
-  const text = (await readSmallRegularFile(join(home, CONVERSATION_FILE), MAX_BYTES))?.trim();
+  const text = (await readSmallText(join(home, CONVERSATION_FILE)))?.trim();
   return text && isUuid(text) ? text.toLowerCase() : undefined;
 }
 
 /** `files added removed` as the Stop hook wrote them; nulls when absent or malformed. */
 export async function readChanges(home: string): Promise<ChangesView> {
-  const text = await readSmallRegularFile(join(home, CHANGES_FILE), MAX_BYTES);
+  const text = await readSmallText(join(home, CHANGES_FILE));
   return parseChanges(text ?? '');
+}
+
+/** The file's text, or undefined when it is absent, not a regular file, too large or unreadable. */
+async function readSmallText(path: string): Promise<string | undefined> {
+  try {
+    return (await readSmallRegularFile(path, MAX_BYTES)).bytes.toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseChanges(text: string): ChangesView {

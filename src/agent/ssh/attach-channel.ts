@@ -3,9 +3,8 @@
 // the container keeps running. A failure is one `{"ok":false,…}` line.
 import type { ServerChannel } from 'ssh2';
 import type { AgentApi, AttachHandle } from '../../protocol/agent-api.js';
-import { decodeAttachHeader } from '../../protocol/attach.js';
+import { decodeAttachHeader, isValidWindowSize, MAX_ATTACH_HEADER_BYTES } from '../../protocol/attach.js';
 import { ConvocateError } from '../../protocol/errors.js';
-import { MAX_LINE_BYTES } from '../../protocol/rpc.js';
 import { encodeError } from '../../protocol/rpc.js';
 
 export interface AttachChannelOptions {
@@ -97,12 +96,8 @@ function relay(channel: ServerChannel, handle: AttachHandle, rest: Buffer, log: 
   channel.resume();
 }
 
-/** The same bounds as the attach header's: nothing absurd reaches Docker. */
-const MAX_DIM = 10_000;
-
 function resize(handle: AttachHandle, cols: number, rows: number, log: (msg: string) => void): void {
-  const ok = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_DIM;
-  if (!ok(cols) || !ok(rows)) return log(`ignored window-change to ${cols}x${rows}`);
+  if (!isValidWindowSize(cols, rows)) return log(`ignored window-change to ${cols}x${rows}`);
   handle.resize(cols, rows).catch((err: unknown) => log(`resize failed: ${(err as Error).message}`));
 }
 
@@ -124,8 +119,8 @@ function readHeader(channel: ServerChannel): Promise<{ line: string; rest: Buffe
       const nl = chunk.indexOf(10);
       const head = nl === -1 ? chunk : chunk.subarray(0, nl);
       size += head.length;
-      if (size > MAX_LINE_BYTES) {
-        return done(() => reject(new ConvocateError('too_large', `attach header exceeds ${MAX_LINE_BYTES} bytes`)));
+      if (size > MAX_ATTACH_HEADER_BYTES) {
+        return done(() => reject(new ConvocateError('too_large', `attach header exceeds ${MAX_ATTACH_HEADER_BYTES} bytes`)));
       }
       parts.push(head);
       if (nl === -1) return;

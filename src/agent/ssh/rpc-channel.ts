@@ -5,21 +5,18 @@
 // then end it and release its lock).
 import type { ServerChannel } from 'ssh2';
 import type { AgentApi } from '../../protocol/agent-api.js';
+import { OP_DEADLINES } from '../../protocol/deadlines.js';
 import { ConvocateError } from '../../protocol/errors.js';
 import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams } from '../../protocol/ops.js';
 import { decodeRequest, encodeError, encodeResult, MAX_LINE_BYTES } from '../../protocol/rpc.js';
 
+/** Overrides of the protocol's OP_DEADLINES (tests shorten them). */
 export interface OpDeadlines {
   defaultMs?: number;
   perOp?: Partial<Record<OpName, number>>;
 }
 
-/** Beyond the longest a healthy op takes: a kill waits out its 10 s grace, a clone copies a whole home. */
-export const DEFAULT_OP_DEADLINES: Required<OpDeadlines> = {
-  defaultMs: 30_000,
-  perOp: { kill: 60_000, restart: 60_000, delete: 60_000, clone: 600_000 },
-};
 
 export interface RpcChannelOptions {
   /** How long a channel may stay open without a complete request line. */
@@ -90,7 +87,7 @@ export function serveRpcChannel(channel: ServerChannel, api: AgentApi, opts: Rpc
 
 async function run(api: AgentApi, line: string, deadlines: OpDeadlines = {}): Promise<string> {
   const req = decodeRequest(line);
-  const ms = deadlines.perOp?.[req.op] ?? deadlines.defaultMs ?? DEFAULT_OP_DEADLINES.perOp[req.op] ?? DEFAULT_OP_DEADLINES.defaultMs;
+  const ms = deadlines.perOp?.[req.op] ?? deadlines.defaultMs ?? OP_DEADLINES[req.op].agentMs;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ConvocateError('unavailable', `${req.op} did not finish within ${ms} ms on the agent`)), ms);

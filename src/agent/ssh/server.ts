@@ -26,7 +26,7 @@ export interface AgentServerOptions {
   limits?: Partial<SshLimits>;
   /** Attach channels one connection may hold at once. */
   maxAttachesPerConnection?: number;
-  /** Per-op server-side deadlines; see DEFAULT_OP_DEADLINES. */
+  /** Per-op server-side deadlines; see the protocol's OP_DEADLINES. */
   opDeadlines?: OpDeadlines;
 }
 

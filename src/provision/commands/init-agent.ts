@@ -1,6 +1,8 @@
 // `init-agent`: install, then peer the agent with its shell (pairs minted where
 // their private halves live, only public halves travel, both host keys pinned),
 // the sessions slice and the agent service, the session image, and a ping.
+import { AGENT_FILES, REGISTRY_DIR, REGISTRY_FILES, SHELL_FILES } from '../../protocol/host-files.js';
+import { parseHostPort } from '../../protocol/host-port.js';
 import { randomBytes } from 'node:crypto';
 import { agentIdProblem } from '../../protocol/agent-id.js';
 import type { Bundle } from '../steps/bundle.js';
@@ -28,9 +30,7 @@ export interface AgentOptions {
 }
 
 export function splitAddress(text: string, flag: string): { host: string; port?: number } {
-  const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(text.trim());
-  if (!m?.[1] || (m[2] && (Number(m[2]) < 1 || Number(m[2]) > 65535))) throw new Error(`bad ${flag} ${JSON.stringify(text)}: want HOST or HOST:PORT`);
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : undefined };
+  return parseHostPort(text, { what: flag });
 }
 
 export interface HostResources {
@@ -108,49 +108,49 @@ async function setUp(
   const agentId = existingId || opts.agentId || randomBytes(4).toString('hex');
   const agentKeys = await converge(agent, 'agent identity', [
     { kind: 'dir', path: AGENT_CONFIG_DIR, mode: 0o755 },
-    { kind: 'file', path: `${AGENT_CONFIG_DIR}/agent-id`, content: `${agentId}\n`, mode: 0o644 },
-    { kind: 'keypair', path: `${AGENT_CONFIG_DIR}/host_key`, comment: `convocate-agent-${agentId}` },
-    { kind: 'keypair', path: `${AGENT_CONFIG_DIR}/agent_to_shell_ed25519_key`, comment: `convocate-agent-${agentId}-status` },
+    { kind: 'file', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.agentId}`, content: `${agentId}\n`, mode: 0o644 },
+    { kind: 'keypair', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.hostKey}`, comment: `convocate-agent-${agentId}` },
+    { kind: 'keypair', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.statusKey}`, comment: `convocate-agent-${agentId}-status` },
     { kind: 'keypair', path: HEALTH_KEY, comment: `convocate-agent-${agentId}-health` },
   ], print);
-  const agentHostKey = await readPublicKey(agent, `${AGENT_CONFIG_DIR}/host_key.pub`, 'agent host key');
-  const statusKey = await readPublicKey(agent, `${AGENT_CONFIG_DIR}/agent_to_shell_ed25519_key.pub`, 'agent status key');
+  const agentHostKey = await readPublicKey(agent, `${AGENT_CONFIG_DIR}/${AGENT_FILES.hostKey}.pub`, 'agent host key');
+  const statusKey = await readPublicKey(agent, `${AGENT_CONFIG_DIR}/${AGENT_FILES.statusKey}.pub`, 'agent status key');
   const healthKey = await readPublicKey(agent, `${HEALTH_KEY}.pub`, 'agent health key');
 
   // The shell's key for this agent, minted on the shell host.
-  const reg = `${SHELL_CONFIG_DIR}/agent-keys/${agentId}`;
+  const reg = `${SHELL_CONFIG_DIR}/${REGISTRY_DIR}/${agentId}`;
   await converge(shell, 'shell key for the agent', [
     { kind: 'dir', path: reg, mode: 0o700 },
-    { kind: 'keypair', path: `${reg}/shell_to_agent_ed25519_key`, comment: `convocate-shell-to-${agentId}` },
+    { kind: 'keypair', path: `${reg}/${REGISTRY_FILES.shellKey}`, comment: `convocate-shell-to-${agentId}` },
   ], print);
-  const shellKey = await readPublicKey(shell, `${reg}/shell_to_agent_ed25519_key.pub`, 'shell key');
-  const shellHostKey = await readPublicKey(shell, `${SHELL_CONFIG_DIR}/status_host_key.pub`, 'status host key');
+  const shellKey = await readPublicKey(shell, `${reg}/${REGISTRY_FILES.shellKey}.pub`, 'shell key');
+  const shellHostKey = await readPublicKey(shell, `${SHELL_CONFIG_DIR}/${SHELL_FILES.statusHostKey}.pub`, 'status host key');
 
   // Both pins are checked before either side is written.
-  const agentPin = await readOptionalPublicKey(shell, `${reg}/host_key.pub`, 'pinned agent host key');
-  const shellPin = await readOptionalPublicKey(agent, `${AGENT_CONFIG_DIR}/shell_host_key.pub`, 'pinned shell host key');
+  const agentPin = await readOptionalPublicKey(shell, `${reg}/${REGISTRY_FILES.hostKeyPin}`, 'pinned agent host key');
+  const shellPin = await readOptionalPublicKey(agent, `${AGENT_CONFIG_DIR}/${AGENT_FILES.shellHostKeyPin}`, 'pinned shell host key');
   const pins = [
-    comparePin({ pinHost: shell.name, pinPath: `${reg}/host_key.pub`, pinned: agentPin, presented: agentHostKey, peer: `agent ${agentId} on ${agent.name}`, what: 'agent host key' }),
-    comparePin({ pinHost: agent.name, pinPath: `${AGENT_CONFIG_DIR}/shell_host_key.pub`, pinned: shellPin, presented: shellHostKey, peer: `shell ${shell.name}`, what: 'shell host key' }),
+    comparePin({ pinHost: shell.name, pinPath: `${reg}/${REGISTRY_FILES.hostKeyPin}`, pinned: agentPin, presented: agentHostKey, peer: `agent ${agentId} on ${agent.name}`, what: 'agent host key' }),
+    comparePin({ pinHost: agent.name, pinPath: `${AGENT_CONFIG_DIR}/${AGENT_FILES.shellHostKeyPin}`, pinned: shellPin, presented: shellHostKey, peer: `shell ${shell.name}`, what: 'shell host key' }),
   ];
   print(`[${shell.name}] pin agent host key: ${pins[0] === 'first' ? 'first contact, pinning' : 'already pinned'} ${fingerprintOfLine(agentHostKey)}`);
   print(`[${agent.name}] pin shell host key: ${pins[1] === 'first' ? 'first contact, pinning' : 'already pinned'} ${fingerprintOfLine(shellHostKey)}`);
 
   const registered = await converge(shell, 'register agent', [
-    { kind: 'file', path: `${reg}/agent-host`, content: `${opts.address}\n`, mode: 0o644 },
-    { kind: 'file', path: `${reg}/host_key.pub`, content: `${bareKey(agentHostKey)}\n`, mode: 0o644 },
-    { kind: 'file', path: `${reg}/agent_to_shell_ed25519_key.pub`, content: `${bareKey(statusKey)}\n`, mode: 0o644 },
-    { kind: 'line', path: `${SHELL_CONFIG_DIR}/status_authorized_keys`, line: `${bareKey(statusKey)} convocate-agent-${agentId}`, mode: 0o600 },
+    { kind: 'file', path: `${reg}/${REGISTRY_FILES.agentHost}`, content: `${opts.address}\n`, mode: 0o644 },
+    { kind: 'file', path: `${reg}/${REGISTRY_FILES.hostKeyPin}`, content: `${bareKey(agentHostKey)}\n`, mode: 0o644 },
+    { kind: 'file', path: `${reg}/${REGISTRY_FILES.statusKeyPub}`, content: `${bareKey(statusKey)}\n`, mode: 0o644 },
+    { kind: 'line', path: `${SHELL_CONFIG_DIR}/${SHELL_FILES.statusAuthorizedKeys}`, line: `${bareKey(statusKey)} convocate-agent-${agentId}`, mode: 0o600 },
   ], print);
   // status-serve binds status keys to agents when it loads the registry: a new agent needs a reload.
   if (registered.size > 0) await ensureService(shell, STATUS_UNIT, true, print);
 
   const facts = await hostResources(agent, print);
   const peering = await converge(agent, 'peering', [
-    { kind: 'line', path: `${AGENT_CONFIG_DIR}/authorized_keys`, line: `${bareKey(shellKey)} convocate-shell-${agentId}`, mode: 0o600 },
-    { kind: 'line', path: `${AGENT_CONFIG_DIR}/authorized_keys`, line: `${bareKey(healthKey)} convocate-health`, mode: 0o600 },
-    { kind: 'file', path: `${AGENT_CONFIG_DIR}/shell_host_key.pub`, content: `${bareKey(shellHostKey)}\n`, mode: 0o644 },
-    { kind: 'file', path: `${AGENT_CONFIG_DIR}/shell-host`, content: `${shellAddr.host}\n`, mode: 0o644 },
+    { kind: 'line', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.authorizedKeys}`, line: `${bareKey(shellKey)} convocate-shell-${agentId}`, mode: 0o600 },
+    { kind: 'line', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.authorizedKeys}`, line: `${bareKey(healthKey)} convocate-health`, mode: 0o600 },
+    { kind: 'file', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.shellHostKeyPin}`, content: `${bareKey(shellHostKey)}\n`, mode: 0o644 },
+    { kind: 'file', path: `${AGENT_CONFIG_DIR}/${AGENT_FILES.shellHost}`, content: `${shellAddr.host}\n`, mode: 0o644 },
   ], print);
   const units = await converge(agent, 'units', [
     { kind: 'file', path: `${UNIT_DIR}/${SLICE_UNIT}`, content: renderSlice(facts.limits), mode: 0o644 },
@@ -163,7 +163,7 @@ async function setUp(
   await ensureService(agent, AGENT_UNIT, changed, print);
   const pong = await step(agent.name, 'ping', print, () => pingAgent(agent), `see \`journalctl -u ${AGENT_UNIT}\` on ${agent.name}`);
   if (pong.agent_id !== agentId) {
-    throw new StepFailure(agent.name, 'ping', `the agent answers as ${pong.agent_id}, expected ${agentId}`, `check ${AGENT_CONFIG_DIR}/agent-id on ${agent.name}`);
+    throw new StepFailure(agent.name, 'ping', `the agent answers as ${pong.agent_id}, expected ${agentId}`, `check ${AGENT_CONFIG_DIR}/${AGENT_FILES.agentId} on ${agent.name}`);
   }
   print(`[${agent.name}] ping: agent ${agentId} ${pong.version} answers; registered on ${shell.name} as ${opts.address}`);
   return agentId;

@@ -1,5 +1,6 @@
 // `init-shell`: install, then status-serve as a service with its own host key,
 // the state dir and the dnsmasq drop-in pointing at the shell's hosts file.
+import { REGISTRY_DIR, SHELL_FILES } from '../../protocol/host-files.js';
 import type { Bundle } from '../steps/bundle.js';
 import { converge } from '../steps/converge.js';
 import type { Host } from '../host.js';
@@ -19,10 +20,10 @@ export interface ShellOptions {
 
 export async function initShell(host: Host, bundle: Bundle | Promise<Bundle>, opts: ShellOptions, print: Print): Promise<void> {
   const installed = await install(host, bundle, print);
-  const keyPath = `${SHELL_CONFIG_DIR}/status_host_key`;
+  const keyPath = `${SHELL_CONFIG_DIR}/${SHELL_FILES.statusHostKey}`;
   const config = await converge(host, 'shell config', [
     { kind: 'dir', path: SHELL_CONFIG_DIR, mode: 0o755 },
-    { kind: 'dir', path: `${SHELL_CONFIG_DIR}/agent-keys`, mode: 0o700 },
+    { kind: 'dir', path: `${SHELL_CONFIG_DIR}/${REGISTRY_DIR}`, mode: 0o700 },
     { kind: 'dir', path: SHELL_STATE_DIR, mode: 0o755 },
     { kind: 'keypair', path: keyPath, comment: 'convocate-status-host-key' },
   ], print);

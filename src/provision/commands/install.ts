@@ -1,6 +1,7 @@
 // `install`: the packages a host lacks, the `convocate` user, and the bundle
 // unpacked into its own versioned directory with `current` switched by rename
 // and stable wrappers on PATH.
+import { SESSION_USER } from '../../protocol/host-files.js';
 import { createReadStream } from 'node:fs';
 import type { Bundle } from '../steps/bundle.js';
 import { converge } from '../steps/converge.js';
@@ -10,7 +11,6 @@ import type { Resource } from '../steps/desired-state.js';
 import { BIN_DIR, COMMANDS, CURRENT, PREFIX, renderWrapper } from '../steps/units.js';
 
 export const PACKAGES = ['docker.io', 'tmux', 'dnsmasq', 'openssh-server'];
-export const SESSION_USER = { name: 'convocate', uid: 1337, home: '/home/convocate' };
 
 export interface InstallResult {
   /** The bundle `current` pointed at before, if any (what a rollback returns to). */

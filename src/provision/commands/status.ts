@@ -2,7 +2,7 @@
 // slice limits, peering on either side, and the session image.
 import { shellQuote, type Host } from '../host.js';
 import { step, type Print } from '../report.js';
-import { sanitizeText } from '../../protocol/untrusted.js';
+import { sanitizeText } from '../../protocol/sanitise.js';
 import { AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT } from '../steps/units.js';
 
 export async function status(host: Host, image: string, print: Print): Promise<void> {

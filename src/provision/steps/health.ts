@@ -1,9 +1,13 @@
 // The agent's health check: `ping` over its own SSH control plane, made on the
 // agent host with OpenSSH and a local health key pinned against its host key.
 import type { Host } from '../host.js';
-import { AGENT_CONFIG_DIR } from './units.js';
+import { AGENT_CONFIG_DIR, AGENT_FILES } from '../../protocol/host-files.js';
+import { encodeRequest } from '../../protocol/rpc.js';
+import { AGENT_PORT, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
 
-export const HEALTH_KEY = `${AGENT_CONFIG_DIR}/health_ed25519_key`;
+export const HEALTH_KEY = `${AGENT_CONFIG_DIR}/${AGENT_FILES.healthKey}`;
+/** The request line, quoted for sh (JSON has no single quote to escape). */
+const PING_LINE = `'${encodeRequest('ping', null).trimEnd()}'`;
 
 export interface PingAnswer {
   agent_id: string;
@@ -14,11 +18,11 @@ export interface PingAnswer {
 export async function pingAgent(host: Host, seconds = 30): Promise<PingAnswer> {
   const r = await host.run(
     `kh=$(mktemp); trap 'rm -f "$kh"' EXIT
-     echo "[127.0.0.1]:222 $(cut -d' ' -f1,2 ${AGENT_CONFIG_DIR}/host_key.pub)" > "$kh"
+     echo "[127.0.0.1]:${AGENT_PORT} $(cut -d' ' -f1,2 ${AGENT_CONFIG_DIR}/${AGENT_FILES.hostKey}.pub)" > "$kh"
      last=''
      for i in $(seq ${seconds * 2}); do
-       out=$(echo '{"op":"ping","params":null}' | ssh -F /dev/null -i ${HEALTH_KEY} -o IdentitiesOnly=yes -o BatchMode=yes \\
-         -o UserKnownHostsFile="$kh" -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -p 222 convocate@127.0.0.1 -s convocate-agent-rpc 2>&1) \\
+       out=$(echo ${PING_LINE} | ssh -F /dev/null -i ${HEALTH_KEY} -o IdentitiesOnly=yes -o BatchMode=yes \\
+         -o UserKnownHostsFile="$kh" -o StrictHostKeyChecking=yes -o ConnectTimeout=5 -p ${AGENT_PORT} convocate@127.0.0.1 -s ${RPC_SUBSYSTEM} 2>&1) \\
          && case "$out" in *'"ok":true'*) echo "$out"; exit 0;; esac
        last=$out; sleep 0.5
      done

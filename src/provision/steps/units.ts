@@ -1,5 +1,7 @@
 // What `convocate-host` installs as text: systemd units, the sessions slice and
 // its arithmetic, the dnsmasq drop-in and the PATH wrappers. Pure functions.
+import { AGENT_CONFIG_DIR, DEFAULT_CAP_PERCENT, SHELL_CONFIG_DIR, SHELL_STATE_DIR } from '../../protocol/host-files.js';
+import { AGENT_PORT, STATUS_PORT } from '../../protocol/subsystems.js';
 
 export const PREFIX = '/opt/convocate';
 export const CURRENT = `${PREFIX}/current`;
@@ -10,10 +12,7 @@ export const AGENT_UNIT = 'convocate-agent.service';
 export const STATUS_UNIT = 'convocate-status.service';
 export const SLICE_UNIT = 'convocate-sessions.slice';
 export const DNSMASQ_DROPIN = '/etc/dnsmasq.d/convocate.conf';
-export const AGENT_CONFIG_DIR = '/etc/convocate-agent';
-export const SHELL_CONFIG_DIR = '/etc/convocate';
-export const SHELL_STATE_DIR = '/var/lib/convocate';
-export const CAP_PERCENT = 90;
+export { AGENT_CONFIG_DIR, SHELL_CONFIG_DIR, SHELL_STATE_DIR };
 
 /** A command on PATH that always runs the `current` version with its own Node. */
 export function renderWrapper(command: (typeof COMMANDS)[number]): string {
@@ -27,7 +26,7 @@ export interface SliceLimits {
 }
 
 /** CPUQuota = cap × cores, MemoryMax = cap × RAM (rounded down to a page). */
-export function sliceLimits(cores: number, memTotalBytes: number, capPercent = CAP_PERCENT): SliceLimits {
+export function sliceLimits(cores: number, memTotalBytes: number, capPercent = DEFAULT_CAP_PERCENT): SliceLimits {
   if (!Number.isInteger(cores) || cores < 1) throw new Error(`bad core count ${cores}`);
   if (!Number.isFinite(memTotalBytes) || memTotalBytes < 64 * 1024 * 1024) throw new Error(`bad memory size ${memTotalBytes}`);
   const page = 4096;
@@ -50,7 +49,7 @@ export function renderSlice(limits: SliceLimits): string {
     `MemoryMax=${limits.memoryMaxBytes}`,
     // A fork bomb that gets past one session's pids limit still stops short of the host's PID space.
     'TasksAccounting=yes',
-    `TasksMax=${CAP_PERCENT}%`,
+    `TasksMax=${DEFAULT_CAP_PERCENT}%`,
     '',
   ].join('\n');
 }
@@ -69,10 +68,10 @@ export interface AgentUnitOptions {
 }
 
 export function renderAgentUnit(o: AgentUnitOptions): string {
-  const args = ['serve', '--listen', '0.0.0.0:222', '--config-dir', AGENT_CONFIG_DIR, '--cgroup-parent', o.cgroupParent, '--image', o.image];
+  const args = ['serve', '--listen', `0.0.0.0:${AGENT_PORT}`, '--config-dir', AGENT_CONFIG_DIR, '--cgroup-parent', o.cgroupParent, '--image', o.image];
   if (o.shellPort !== undefined) args.push('--shell-port', String(o.shellPort));
   return renderService({
-    description: 'convocate agent: this host\'s sessions over SSH (tcp/222)',
+    description: `convocate agent: this host's sessions over SSH (tcp/${AGENT_PORT})`,
     // The slice has no [Install] of its own: the agent brings it up at boot, before any container lands in it.
     wants: `network-online.target docker.service ${SLICE_UNIT}`,
     after: `network-online.target docker.service ${SLICE_UNIT}`,
@@ -91,7 +90,7 @@ export function renderStatusUnit(o: StatusUnitOptions): string {
   const args = ['status-serve', '--listen', o.listen, '--dnsmasq-pid-file', '/run/dnsmasq/dnsmasq.pid'];
   if (o.dnsDomain) args.push('--dns-domain', o.dnsDomain);
   return renderService({
-    description: 'convocate status-serve: agent events and the dnsmasq hosts file (tcp/223)',
+    description: `convocate status-serve: agent events and the dnsmasq hosts file (tcp/${STATUS_PORT})`,
     wants: 'network-online.target',
     after: 'network-online.target dnsmasq.service',
     exec: `${BIN_DIR}/convocate ${args.join(' ')}`,

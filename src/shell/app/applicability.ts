@@ -3,7 +3,7 @@
 import type { Session } from '../../protocol/session.js';
 import type { AgentHealth } from './agents.js';
 
-export type SessionAction = 'attach' | 'watch' | 'clone' | 'edit' | 'background' | 'delete' | 'kill' | 'override' | 'restart';
+export type SessionAction = 'attach' | 'watch' | 'clone' | 'edit' | 'background' | 'delete' | 'kill' | 'override' | 'restart' | 'diff';
 
 export interface ActionContext {
   unreachable: boolean;
@@ -32,6 +32,8 @@ export function whyNot(action: SessionAction, session: Session, ctx: ActionConte
       return session.state === 'L' ? 'session is locked by another process (O overrides a stale lock)' : undefined;
     case 'override':
       return session.state === 'L' ? undefined : 'only a locked (L) session has a lock to override';
+    case 'diff':
+      return session.repo ? undefined : 'session has no repository: V shows the changes of a session made with a Repo';
     case 'clone':
     case 'edit':
     case 'delete':

@@ -20,6 +20,12 @@ export function dialogKey(state: AppState, key: KeyPress): Transition {
           intent: { kind: mode.kind, session: mode.session },
         };
       }
+      if (l === 'f' && mode.kind === 'restart') {
+        return {
+          state: { ...state, mode: { screen: 'busy', label: `Starting ${mode.session.name} with a new conversation…` } },
+          intent: { kind: 'restart', session: mode.session, fresh: true },
+        };
+      }
       if (l === 'n' || key.name === 'escape') return { state: { ...state, mode: LIST } };
       return { state };
     }

@@ -24,8 +24,12 @@ describe('form keys', () => {
   it('cycles fields with Tab and Shift-Tab, wrapping around', () => {
     const f = newForm('a1');
     expect(formOf(press(f, tab)).active).toBe('protocol');
-    expect(formOf(press(f, tab, tab, tab, tab)).active).toBe('name');
-    expect(formOf(press(f, backTab)).active).toBe('dns');
+    expect(formOf(press(f, tab, tab, tab, tab)).active).toBe('repo');
+    expect(formOf(press(f, tab, tab, tab, tab, tab)).active).toBe('name');
+    expect(formOf(press(f, backTab)).active).toBe('repo');
+    // The repository is set at create only: edit cycles the four fields of the seed.
+    const e = editForm(makeSession({ name: 'web', repo: 'https://example.com/r.git', branch: 'convocate/web' }));
+    expect(formOf(press(e, backTab)).active).toBe('dns');
   });
 
   it('types and erases in the active field', () => {
@@ -56,8 +60,9 @@ describe('form keys', () => {
     expect(bad.error).toMatch(/port/);
     const noName = formOf(press(newForm('a1'), tab, namedKey('return')));
     expect(noName).toMatchObject({ active: 'name', error: 'name is required' });
-    const dns = formOf(press(newForm('a1'), charKey('ok'), backTab, charKey('Bad'), namedKey('return')));
+    const dns = formOf(press(newForm('a1'), charKey('ok'), backTab, backTab, charKey('Bad'), namedKey('return')));
     expect(dns).toMatchObject({ active: 'dns' });
+    expect(dns.error).toMatch(/dns name "Bad" is invalid/);
     // Typing again clears the error.
     expect(formOf(press(dns, charKey('x'))).error).toBeUndefined();
   });
@@ -79,5 +84,15 @@ describe('form keys', () => {
     expect(f.name).toBe('src-clone');
     expect(formOf(press(f, tab)).active).toBe('name');
     expect(press(f, namedKey('return'))).toMatchObject({ type: 'submit', fields: { name: 'src-clone' } });
+  });
+
+  it('takes an optional repository at create: checked there, sent only when given', () => {
+    const named = formOf(press(newForm('a1'), charKey('web'), backTab));
+    const bad = formOf(press(named, charKey('--upload-pack=x'), namedKey('return')));
+    expect(bad).toMatchObject({ active: 'repo' });
+    expect(bad.error).toMatch(/repo .* is invalid/);
+    const good = press(named, charKey('https://example.com/r.git'), namedKey('return'));
+    expect(good).toEqual({ type: 'submit', fields: { name: 'web', protocol: 'tcp', port: 0, dns_name: '', repo: 'https://example.com/r.git' } });
+    expect(press(newForm('a1'), charKey('web'), namedKey('return'))).toEqual({ type: 'submit', fields: { name: 'web', protocol: 'tcp', port: 0, dns_name: '' } });
   });
 });

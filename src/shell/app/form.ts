@@ -3,16 +3,17 @@
 import type { Protocol, Session } from '../../protocol/session.js';
 import type { SessionFields } from './intents.js';
 import type { KeyPress } from './keys.js';
-import { dnsNameProblem, nameProblem, parsePortText } from '../../protocol/validation.js';
+import { dnsNameProblem, nameProblem, parsePortText, repoProblem } from '../../protocol/validation.js';
 
 export type FormPurpose = 'create' | 'edit' | 'clone';
-export type FieldName = 'name' | 'protocol' | 'port' | 'dns';
+export type FieldName = 'name' | 'protocol' | 'port' | 'dns' | 'repo';
 
 export const FIELD_LABELS: Record<FieldName, string> = {
   name: 'Name',
   protocol: 'Protocol',
   port: 'Port',
   dns: 'DNS Name',
+  repo: 'Repo',
 };
 
 export interface FormState {
@@ -24,17 +25,21 @@ export interface FormState {
   protocol: Protocol;
   port: string;
   dns: string;
+  /** A git URL cloned into the new session's workspace; "" for none. Set at create only. */
+  repo: string;
   active: FieldName;
   error?: string;
 }
 
 export function formFields(form: Pick<FormState, 'purpose'>): FieldName[] {
   // A clone copies everything but the name; port and DNS are cleared by the agent.
-  return form.purpose === 'clone' ? ['name'] : ['name', 'protocol', 'port', 'dns'];
+  if (form.purpose === 'clone') return ['name'];
+  // The repository is chosen once, at create; the edit form shows it read-only.
+  return form.purpose === 'create' ? ['name', 'protocol', 'port', 'dns', 'repo'] : ['name', 'protocol', 'port', 'dns'];
 }
 
 export function newForm(agentId: string): FormState {
-  return { purpose: 'create', agentId, name: '', protocol: 'tcp', port: '', dns: '', active: 'name' };
+  return { purpose: 'create', agentId, name: '', protocol: 'tcp', port: '', dns: '', repo: '', active: 'name' };
 }
 
 export function editForm(session: Session): FormState {
@@ -46,6 +51,7 @@ export function editForm(session: Session): FormState {
     protocol: session.protocol,
     port: session.port === 0 ? '' : String(session.port),
     dns: session.dns_name,
+    repo: session.repo ?? '',
     active: 'name',
   };
 }
@@ -77,6 +83,8 @@ function typeInto(form: FormState, text: string): FormState {
       return { ...form, port: form.port + printable, error: undefined };
     case 'dns':
       return { ...form, dns: form.dns + printable, error: undefined };
+    case 'repo':
+      return { ...form, repo: form.repo + printable, error: undefined };
     case 'protocol':
       return setProtocol(form, printable);
   }
@@ -98,6 +106,8 @@ function erase(form: FormState): FormState {
       return { ...form, port: form.port.slice(0, -1), error: undefined };
     case 'dns':
       return { ...form, dns: form.dns.slice(0, -1), error: undefined };
+    case 'repo':
+      return { ...form, repo: form.repo.slice(0, -1), error: undefined };
     case 'protocol':
       return form;
   }
@@ -121,7 +131,12 @@ export function submitForm(form: FormState): FormOutcome {
   const dns = form.dns.trim();
   const dnsError = dnsNameProblem(dns);
   if (dnsError) return { type: 'update', form: { ...form, active: 'dns', error: dnsError } };
-  return { type: 'submit', fields: { name, protocol: form.protocol, port, dns_name: dns } };
+  const fields: SessionFields = { name, protocol: form.protocol, port, dns_name: dns };
+  if (form.purpose !== 'create') return { type: 'submit', fields };
+  const repo = form.repo.trim();
+  const repoError = repo === '' ? undefined : repoProblem(repo);
+  if (repoError) return { type: 'update', form: { ...form, active: 'repo', error: repoError } };
+  return { type: 'submit', fields: repo ? { ...fields, repo } : fields };
 }
 
 export function formKey(form: FormState, key: KeyPress): FormOutcome {

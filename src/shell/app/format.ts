@@ -171,6 +171,7 @@ export const MAIN_MENU: MenuItem[] = [
   { key: 'K', label: 'kill' },
   { key: 'O', label: 'override' },
   { key: 'R', label: 'restart' },
+  { key: 'V', label: 'diff' },
   { key: 'S', label: 'settings' },
   { key: 'Q', label: 'quit' },
 ];

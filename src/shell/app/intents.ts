@@ -9,6 +9,8 @@ export interface SessionFields {
   port: number;
   /** Empty string = none. */
   dns_name: string;
+  /** Create only: cloned into the workspace at the first start. */
+  repo?: string;
 }
 
 /** Session actions that ask `Y`/`N` before they run. */
@@ -24,5 +26,8 @@ export type Intent =
   | { kind: 'create'; agentId: string; fields: SessionFields }
   | { kind: 'edit'; session: Session; fields: SessionFields }
   | { kind: 'clone'; session: Session; name: string }
-  | { kind: ConfirmKind; session: Session }
+  /** `fresh`: a restart that starts a new Claude conversation. */
+  | { kind: ConfirmKind; session: Session; fresh?: boolean }
+  /** Fetch the session's diff for the diff view. */
+  | { kind: 'load-diff'; session: Session }
   | { kind: 'quit' };

@@ -19,6 +19,7 @@ const LETTER_ACTIONS: Record<string, SessionAction> = {
   k: 'kill',
   o: 'override',
   r: 'restart',
+  v: 'diff',
 };
 
 export function listKey(state: AppState, key: KeyPress): Transition {
@@ -98,6 +99,8 @@ function sessionAction(state: AppState, action: SessionAction): Transition {
       return { state: { ...state, mode: { screen: 'form', form: editForm(session) } } };
     case 'clone':
       return { state: { ...state, mode: { screen: 'form', form: cloneForm(session) } } };
+    case 'diff':
+      return { state: { ...state, mode: { screen: 'diff', session, top: 0 } }, intent: { kind: 'load-diff', session } };
     default:
       return { state: { ...state, mode: { screen: 'confirm', kind: action satisfies ConfirmKind, session } } };
   }

@@ -11,6 +11,7 @@ import { listKey } from './list-keys.js';
 import { sortSessions, toLoad, type AppState, type EnvNames, type Mode } from './state.js';
 import { activityNews, filterKey } from './cockpit.js';
 import { applyView } from './view.js';
+import { diffKey, diffLoaded } from './diff-view.js';
 import type { ActivityView } from '../../protocol/session.js';
 
 export type AppEvent =
@@ -26,6 +27,8 @@ export type AppEvent =
   /** A capture of one session's pane for the preview, or why it failed. */
   | { type: 'preview'; uuid: string; text?: string; error?: string }
   | { type: 'env-names'; names: EnvNames }
+  /** The diff the `V` screen asked for, or why it could not be had. */
+  | { type: 'diff'; uuid: string; text?: string; truncated?: boolean; error?: string }
   /** A pushed session.activity event: that one session changes, nothing reloads. */
   | { type: 'activity'; agentId: string; uuid: string; view: ActivityView };
 
@@ -44,6 +47,8 @@ export function reduce(state: AppState, event: AppEvent): Transition {
       return { state: onPreview(state, event) };
     case 'env-names':
       return { state: { ...state, envNames: event.names } };
+    case 'diff':
+      return { state: diffLoaded(state, event) };
     case 'tick': {
       const load = toLoad(event.load);
       // The same state object means no redraw: idle ticks that change nothing visible cost nothing.
@@ -78,6 +83,8 @@ function onKey(state: AppState, key: KeyPress): Transition {
       return listKey({ ...state, message: undefined }, key);
     case 'busy':
       return { state };
+    case 'diff':
+      return diffKey(state, mode, key);
     case 'form': {
       const out = formKey(mode.form, key);
       if (out.type === 'cancel') return { state: { ...state, mode: { screen: 'list' } } };

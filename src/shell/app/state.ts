@@ -15,6 +15,8 @@ export type Mode =
   | { screen: 'no-agents' }
   | { screen: 'error'; message: string; code?: string; returnTo?: Mode }
   | { screen: 'settings' }
+  /** `V`: the session's diff; `lines` undefined while it loads. */
+  | { screen: 'diff'; session: Session; top: number; lines?: string[]; error?: string; truncated?: boolean }
   /** An intent is running; `returnTo` is where a failure's error dialog goes back to. */
   | { screen: 'busy'; label: string; returnTo?: Mode };
 

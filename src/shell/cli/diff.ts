@@ -1,7 +1,7 @@
 // `convocate diff ID [--stat] [--base REF]`: the workspace's changes as the
 // agent computed them inside a container, sanitised again here (the text
 // comes from a container and goes to a terminal).
-import { sanitisePaneText } from '../../protocol/pane-text.js';
+import { sanitisePaneText } from '../../protocol/sanitise.js';
 import { validateDiffBase } from '../../protocol/validation.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import type { CliIo } from './commands.js';

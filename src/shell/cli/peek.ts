@@ -3,7 +3,7 @@
 // comes from a container and goes to a terminal).
 import { ConvocateError, quote } from '../../protocol/errors.js';
 import { MAX_PEEK_LINES } from '../../protocol/ops.js';
-import { sanitisePaneText } from '../../protocol/pane-text.js';
+import { sanitisePaneText } from '../../protocol/sanitise.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import type { CliIo } from './commands.js';
 

@@ -4,6 +4,8 @@
 // This is the one reader of those files and the one builder of the shell's
 // clients over them: a bad file costs only its own agent, which is then listed
 // as unavailable with the reason, never silently dropped.
+import { REGISTRY_DIR, REGISTRY_FILES } from '../../protocol/host-files.js';
+import { parseHostPort as parseProtocolHostPort } from '../../protocol/host-port.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePrivateKey, parsePublicKey } from '../../lib/keys.js';
@@ -30,19 +32,13 @@ export interface Registry {
   problems: RegistryProblem[];
 }
 
+/** An `agent-host` file's text: the protocol's `host[:port]`, port 222 unless given. */
 export function parseHostPort(text: string, defaultPort = AGENT_PORT): { host: string; port: number } {
-  const value = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  const plain = /^([^:\s]+)(?::(\d+))?$/.exec(value);
-  const m = bracketed ?? plain;
-  if (!m?.[1]) throw new Error(`bad agent-host ${JSON.stringify(value)}: want host or host:port`);
-  const port = m[2] ? Number(m[2]) : defaultPort;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port in agent-host ${JSON.stringify(value)}`);
-  return { host: m[1], port };
+  return parseProtocolHostPort(text, { what: 'agent-host', defaultPort });
 }
 
 export async function loadRegistry(configDir: string): Promise<Registry> {
-  const root = join(configDir, 'agent-keys');
+  const root = join(configDir, REGISTRY_DIR);
   let ids: string[];
   try {
     ids = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -59,12 +55,12 @@ export async function loadRegistry(configDir: string): Promise<Registry> {
       try {
         const idProblem = agentIdProblem(id);
         if (idProblem) throw new Error(idProblem);
-        hostText = (await readFile(join(dir, 'agent-host'), 'utf8')).trim();
+        hostText = (await readFile(join(dir, REGISTRY_FILES.agentHost), 'utf8')).trim();
         const { host, port } = parseHostPort(hostText);
-        const privateKey = await readFile(join(dir, 'shell_to_agent_ed25519_key'));
-        parsePrivateKey(privateKey, join(dir, 'shell_to_agent_ed25519_key'));
-        const hostKeyPub = await readFile(join(dir, 'host_key.pub'), 'utf8');
-        parsePublicKey(hostKeyPub.trim(), join(dir, 'host_key.pub'));
+        const privateKey = await readFile(join(dir, REGISTRY_FILES.shellKey));
+        parsePrivateKey(privateKey, join(dir, REGISTRY_FILES.shellKey));
+        const hostKeyPub = await readFile(join(dir, REGISTRY_FILES.hostKeyPin), 'utf8');
+        parsePublicKey(hostKeyPub.trim(), join(dir, REGISTRY_FILES.hostKeyPin));
         agents.push({ info: { id, host: hostText }, host, port, privateKey, hostKeyPub, statusKey: await readStatusKey(dir) });
       } catch (err) {
         problems.push({ agentId: id, host: hostText, error: (err as Error).message });

@@ -5,6 +5,7 @@
 import ssh2, { type ClientChannel } from 'ssh2';
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { encodeAttachHeader } from '../../protocol/attach.js';
+import { ATTACH_OPEN_TIMEOUT_MS, OP_DEADLINES } from '../../protocol/deadlines.js';
 import { ConvocateError } from '../../protocol/errors.js';
 import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
@@ -30,20 +31,6 @@ export interface SshAgentTarget {
   username?: string;
 }
 
-/** How long an op may take before the caller is told: a kill waits out the 10 s grace, a clone copies a whole home. */
-export const OP_TIMEOUT_MS: Partial<Record<OpName, number>> = {
-  create: 30_000,
-  edit: 30_000,
-  background: 30_000,
-  override: 30_000,
-  kill: 60_000,
-  restart: 60_000,
-  delete: 60_000,
-  clone: 600_000,
-};
-const DEFAULT_RPC_TIMEOUT_MS = 10_000;
-/** A stopped session starts first (image, tmux up to 20 s on the agent): beyond this the agent is stuck. */
-export const ATTACH_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 export class SshAgentClient implements AgentClient {
@@ -62,7 +49,7 @@ export class SshAgentClient implements AgentClient {
   }
 
   async call<O extends OpName>(op: O, params: OpParams<O>, opts?: { timeoutMs?: number }): Promise<OpResult<O>> {
-    const timeoutMs = opts?.timeoutMs ?? OP_TIMEOUT_MS[op] ?? DEFAULT_RPC_TIMEOUT_MS;
+    const timeoutMs = opts?.timeoutMs ?? OP_DEADLINES[op].callerMs;
     const client = await this.connection();
     const channel = await openSubsystem(client, RPC_SUBSYSTEM).catch((err: unknown) => {
       throw this.unreachable(err);
@@ -82,7 +69,7 @@ export class SshAgentClient implements AgentClient {
   }
 
   async attach(id: string, cols: number, rows: number, opts: AttachOptions & { timeoutMs?: number } = {}): Promise<AttachHandle> {
-    const timeoutMs = opts.timeoutMs ?? ATTACH_TIMEOUT_MS;
+    const timeoutMs = opts.timeoutMs ?? ATTACH_OPEN_TIMEOUT_MS;
     const client = await this.connection();
     let channel: ClientChannel | undefined;
     let timer: NodeJS.Timeout | undefined;

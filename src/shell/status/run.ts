@@ -2,13 +2,15 @@
 // keeps `<state-dir>/dnsmasq-hosts` current from events and from a periodic
 // full resync over every registered agent (dropping the records of agents that
 // left the registry), and fans events out to local TUIs.
+import { SHELL_FILES } from '../../protocol/host-files.js';
+import { parseHostPort } from '../../protocol/host-port.js';
 import { lookup } from 'node:dns/promises';
 import { mkdir } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { STATUS_PORT } from '../../protocol/subsystems.js';
 import { loadOrCreateHostKey } from '../../lib/keys.js';
-import { agentClient, loadRegistry, parseHostPort, type RegisteredAgent, type Registry } from '../client/registry.js';
+import { agentClient, loadRegistry, type RegisteredAgent, type Registry } from '../client/registry.js';
 import type { AgentClient } from '../client/agent-client.js';
 import type { ShellConfig } from '../config.js';
 import type { HostsFileKeeper } from '../dns/hosts-file.js';
@@ -30,11 +32,11 @@ export async function startStatusService(
   config: ShellConfig,
   log: (msg: string) => void,
 ): Promise<StatusServer> {
-  const listen = parseHostPort(flags.listen ?? `0.0.0.0:${STATUS_PORT}`, STATUS_PORT);
+  const listen = parseHostPort(flags.listen ?? `0.0.0.0:${STATUS_PORT}`, { what: '--listen', defaultPort: STATUS_PORT });
   const resyncSeconds = flags.resync === undefined ? DEFAULT_RESYNC_SECONDS : Number(flags.resync);
   if (!Number.isFinite(resyncSeconds) || resyncSeconds < 1) throw new Error(`bad --resync ${JSON.stringify(flags.resync)}: want seconds >= 1`);
   await mkdir(config.stateDir, { recursive: true, mode: 0o755 });
-  const hostKey = await loadOrCreateHostKey(flags.hostKey ?? join(config.configDir, 'status_host_key'));
+  const hostKey = await loadOrCreateHostKey(flags.hostKey ?? join(config.configDir, SHELL_FILES.statusHostKey));
   const agentIps = new Map<string, string>();
   let registry: Registry = await loadRegistry(config.configDir);
   const registeredIds = () => new Set([...registry.agents.map((a) => a.info.id), ...registry.problems.map((p) => p.agentId)]);
@@ -87,7 +89,7 @@ export async function startStatusService(
   const server = await startStatusServer({
     listen,
     hostKey: hostKey.private,
-    authorizedKeysPath: flags.authKeys ?? join(config.configDir, 'status_authorized_keys'),
+    authorizedKeysPath: flags.authKeys ?? join(config.configDir, SHELL_FILES.statusAuthorizedKeys),
     stateDir: config.stateDir,
     log,
     agentIdForKey: (key) => registry.agents.find((a) => a.statusKey?.equals(key))?.info.id,

@@ -41,6 +41,16 @@ export class TuiController {
       this.store.dispatch({ type: 'env-names', names: await loadEnvNames(this.directory) });
       return;
     }
+    if (intent.kind === 'load-diff') {
+      const uuid = intent.session.uuid;
+      try {
+        const d = await this.clientOf(intent.session).call('diff', { id: uuid });
+        this.store.dispatch({ type: 'diff', uuid, text: d.text, truncated: d.truncated });
+      } catch (err) {
+        this.store.dispatch({ type: 'diff', uuid, error: err instanceof Error ? err.message : String(err) });
+      }
+      return;
+    }
     try {
       const outcome = await this.perform(intent);
       this.store.dispatch({ type: 'done', ...outcome });
@@ -78,7 +88,7 @@ export class TuiController {
     }
   }
 
-  private async perform(intent: Exclude<Intent, { kind: 'quit' | 'notify' | 'load-env' }>): Promise<{ message?: string; select?: string }> {
+  private async perform(intent: Exclude<Intent, { kind: 'quit' | 'notify' | 'load-env' | 'load-diff' }>): Promise<{ message?: string; select?: string }> {
     switch (intent.kind) {
       case 'attach':
         await this.hooks.attach(intent.session, { readOnly: intent.readOnly });
@@ -106,8 +116,8 @@ export class TuiController {
         await this.clientOf(intent.session).call('background', { id: intent.session.uuid });
         return { message: `detached everyone from ${label(intent.session)}` };
       case 'restart':
-        await this.clientOf(intent.session).call('restart', { id: intent.session.uuid });
-        return { message: `started ${label(intent.session)}` };
+        await this.clientOf(intent.session).call('restart', { id: intent.session.uuid, fresh: intent.fresh });
+        return { message: `started ${label(intent.session)}${intent.fresh ? ' with a new conversation' : ''}` };
       case 'override':
         await this.clientOf(intent.session).call('override', { id: intent.session.uuid });
         return { message: `removed the lock of ${label(intent.session)}` };

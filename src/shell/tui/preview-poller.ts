@@ -5,7 +5,7 @@
 // unreachable agent all cost nothing. One capture in flight at a time.
 import { ConvocateError } from '../../protocol/errors.js';
 import { MAX_PEEK_LINES } from '../../protocol/ops.js';
-import { sanitisePaneText } from '../../protocol/pane-text.js';
+import { sanitisePaneText } from '../../protocol/sanitise.js';
 import { screenLayout } from '../app/layout.js';
 import type { AppStore } from '../app/store.js';
 import { isUnreachable, selectedSession, type AppState } from '../app/state.js';

@@ -10,6 +10,7 @@ import { isUnreachable, selectedSession, type AppState } from '../app/state.js';
 import { AgentPicker } from './AgentPicker.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { dialogWidth } from './Dialog.js';
+import { DiffView } from './DiffView.js';
 import { ErrorDialog } from './ErrorDialog.js';
 import { FilterLine } from './FilterLine.js';
 import { toKeyPresses } from './keypress.js';
@@ -89,6 +90,8 @@ function Body({ state, layout }: { state: AppState; layout: Layout }) {
       return <NoAgentsDialog width={dw} />;
     case 'error':
       return <ErrorDialog message={mode.message} code={mode.code} width={dw} />;
+    case 'diff':
+      return <DiffView mode={mode} width={layout.width} height={layout.body.height} />;
     case 'settings':
       return (
         <SettingsDialog

@@ -16,7 +16,7 @@ export function confirmQuestion(kind: ConfirmKind, s: Session): { title: string;
     case 'background':
       return { title: `Background ${who}?`, detail: 'Detaches everyone attached; the container keeps running.' };
     case 'restart':
-      return { title: `Restart ${who}?`, detail: 'Starts its container in the background.' };
+      return { title: `Restart ${who}?`, detail: "Starts its container in the background; Claude resumes the session's conversation." };
   }
 }
 
@@ -27,7 +27,8 @@ export function ConfirmDialog({ kind, session, width }: { kind: ConfirmKind; ses
       <Text wrap="wrap">{q.detail}</Text>
       <Box marginTop={1}>
         <Text>
-          <Text bold>Y</Text> yes   <Text bold>N</Text>/<Text bold>Esc</Text> no
+          <Text bold>Y</Text> yes   {kind === 'restart' ? <><Text bold>F</Text> yes, with a fresh conversation   </> : null}
+          <Text bold>N</Text>/<Text bold>Esc</Text> no
         </Text>
       </Box>
     </Dialog>

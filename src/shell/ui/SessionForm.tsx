@@ -18,6 +18,7 @@ function title(form: FormState): string {
 const HINTS: Partial<Record<FieldName, string>> = {
   protocol: 'Space, t or u',
   port: '0 none, -1 auto',
+  repo: 'optional git URL',
 };
 
 /** The tail of a long value, so the cursor end stays visible. */
@@ -39,7 +40,7 @@ function FieldLine({ form, field, valueWidth }: { form: FormState; field: FieldN
       </Text>
     );
   }
-  const value = field === 'name' ? form.name : field === 'port' ? form.port : form.dns;
+  const value = field === 'name' ? form.name : field === 'port' ? form.port : field === 'repo' ? form.repo : form.dns;
   const shown = tail(value, valueWidth - 1) + (active ? '_' : '');
   return (
     <Text wrap="truncate">
@@ -61,6 +62,12 @@ export function SessionForm({ form, width }: { form: FormState; width: number })
         {formFields(form).map((f) => (
           <FieldLine key={f} form={form} field={f} valueWidth={valueWidth} />
         ))}
+        {form.purpose === 'edit' && form.source?.repo ? (
+          <Text wrap="truncate" dimColor>
+            {'  '}
+            {'Repo'.padEnd(9)} {form.source.repo} ({form.source.branch ?? ''}, set at create)
+          </Text>
+        ) : null}
       </Box>
       {form.error ? (
         <Box marginTop={1}>

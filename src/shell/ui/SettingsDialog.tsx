@@ -3,7 +3,7 @@
 // values), plus session directories that could not be read.
 import { Box, Text } from 'ink';
 import type { AgentHealth, MergedList } from '../app/agents.js';
-import { sanitizeText } from '../../protocol/untrusted.js';
+import { sanitizeText } from '../../protocol/sanitise.js';
 import { relativeAge, truncate } from '../app/format.js';
 import type { BuildInfo, EnvNames } from '../app/state.js';
 import { Dialog } from './Dialog.js';

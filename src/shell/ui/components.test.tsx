@@ -10,6 +10,7 @@ import { NoAgentsDialog } from './NoAgentsDialog.js';
 import { SessionForm } from './SessionForm.js';
 import { SessionTable } from './SessionTable.js';
 import { SettingsDialog } from './SettingsDialog.js';
+import { DiffView } from './DiffView.js';
 import { MAIN_MENU } from '../app/format.js';
 
 const lines = (frame: string | undefined) => (frame ?? '').split('\n');
@@ -91,7 +92,7 @@ describe('dialogs', () => {
     for (const kind of ['delete', 'kill', 'override', 'background', 'restart'] as const) {
       const { lastFrame } = render(<ConfirmDialog kind={kind} session={s} width={60} />);
       expect(lastFrame()).toContain('web');
-      expect(lastFrame()).toMatch(/Y yes\s+N\/Esc no/);
+      expect(lastFrame()).toMatch(kind === 'restart' ? /Y yes\s+F yes, with a fresh conversation\s+N\/Esc no/ : /Y yes\s+N\/Esc no/);
     }
   });
 
@@ -151,5 +152,23 @@ describe('dialogs', () => {
       <AgentPicker agents={[{ id: 'a1', host: 'h1' }, { id: 'a2', host: 'h2' }]} unreachable={['a2']} index={1} width={60} />,
     );
     expect(lastFrame()).toMatch(/> a2\s+h2\s+\(unreachable\)/);
+  });
+});
+
+describe('the diff view', () => {
+  const session = makeSession({ name: 'app', branch: 'convocate/app', repo: 'https://example.com/app.git' });
+  it('shows the lines from the scroll position, the range in the title, and never wraps', () => {
+    const lines = ['diff --git a/a.txt b/a.txt', '@@ -1 +1 @@', '-old', '+new', `+${'x'.repeat(200)}`];
+    const { lastFrame } = render(<DiffView mode={{ screen: 'diff', session, top: 1, lines }} width={60} height={10} />);
+    const frame = lastFrame() ?? '';
+    expect(frame).toMatch(/diff app \(\w{8}\) on convocate\/app lines 2-5 of 5/);
+    expect(frame).not.toContain('diff --git');
+    expect(frame).toContain('+new');
+    expect(frame.split('\n').every((l) => l.length <= 60)).toBe(true);
+  });
+  it('says when it is loading, empty or failed', () => {
+    expect(render(<DiffView mode={{ screen: 'diff', session, top: 0 }} width={60} height={10} />).lastFrame()).toMatch(/computing the diff/);
+    expect(render(<DiffView mode={{ screen: 'diff', session, top: 0, lines: [''] }} width={60} height={10} />).lastFrame()).toMatch(/no changes/);
+    expect(render(<DiffView mode={{ screen: 'diff', session, top: 0, error: 'agent a1 is unreachable' }} width={60} height={10} />).lastFrame()).toMatch(/unreachable/);
   });
 });

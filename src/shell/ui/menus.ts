@@ -14,7 +14,10 @@ export function menuFor(mode: Mode, filterEditing = false): MenuItem[] {
     case 'form':
       return [item('Tab', 'next'), item('Shift-Tab', 'previous'), item('Enter', 'submit'), item('Esc', 'cancel')];
     case 'confirm':
+      if (mode.kind === 'restart') return [item('Y', 'yes'), item('F', 'fresh conversation'), item('N', 'no'), item('Esc', 'cancel')];
       return [item('Y', 'yes'), item('N', 'no'), item('Esc', 'cancel')];
+    case 'diff':
+      return [item('j/k', 'scroll'), item('PgUp/PgDn', 'page'), item('g/G', 'top/end'), item('q', 'back')];
     case 'agent-picker':
       return [item('Up/Down', 'choose'), item('Enter', 'pick'), item('Esc', 'cancel')];
     case 'error':
