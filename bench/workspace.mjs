@@ -1,0 +1,164 @@
+// Workspace figures, side by side with the raw tools in the same run:
+// `new --repo` + first start until the clone is in place, against a plain
+// `docker run` + `git clone` of the same repository in it; `diff --stat` of a
+// running session with 1 000 changed files, against raw `git diff --stat`.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { benchAgent, docker, fmt, image, pct, removeByLabel, row, timed } from './lib.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
+const FILES = Number(process.env.BENCH_DIFF_FILES || 1000);
+
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+
+async function freePort(address) {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject);
+    srv.listen(0, address, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A bare repository of `files` small files, served by git daemon on `address`. */
+async function gitServer(address, files) {
+  const base = await mkdtemp(join(tmpdir(), 'convocate-bench-git-'));
+  const work = join(base, 'work');
+  git(base, 'init', '--quiet', '--initial-branch=main', work);
+  for (let i = 0; i < files; i++) await writeFile(join(work, `f${i}.txt`), `line one of ${i}\nline two\n`);
+  git(work, 'add', '-A');
+  git(work, 'commit', '--quiet', '-m', 'files');
+  git(base, 'clone', '--quiet', '--bare', work, join(base, 'repo.git'));
+  const port = await freePort(address);
+  const daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${base}`, `--listen=${address}`, `--port=${port}`, base], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(true));
+      s.listen(port, address, () => s.close(() => resolve(false)));
+    });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `git://${address}:${port}/repo.git`, stop: async () => { daemon.kill(); await rm(base, { recursive: true, force: true }); } };
+}
+
+async function gateway(networkId) {
+  const info = await docker.getNetwork(networkId).inspect();
+  return info.IPAM.Config.find((c) => c.Gateway).Gateway;
+}
+
+async function execIn(container, cmd) {
+  const exec = await container.exec({ Cmd: cmd, User: 'convocate', AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (b) => (text += b.toString()));
+  docker.modem.demuxStream(stream, out, out);
+  await new Promise((resolve) => stream.on('end', resolve));
+  const { ExitCode } = await exec.inspect();
+  if (ExitCode !== 0) throw new Error(`${cmd.join(' ')} exited ${ExitCode}: ${text}`);
+  return text;
+}
+
+/** Raw: `docker run -d` on the same network, wait for tmux, then `git clone` in it as the session user. */
+async function rawStartAndClone(label, network, url) {
+  const home = await mkdtemp(join(tmpdir(), 'convocate-raw-'));
+  await chown(home, 1337, 1337);
+  const c = await docker.createContainer({
+    Image: image,
+    Labels: { [label.split('=')[0]]: label.split('=')[1] },
+    Env: ['CONVOCATE_SESSION_COMMAND=bash -l'],
+    HostConfig: { Binds: [`${home}:/home/convocate`], NetworkMode: network },
+  });
+  await c.start();
+  const logs = await c.logs({ follow: true, stdout: true, stderr: true });
+  await new Promise((resolve) => {
+    const out = new PassThrough();
+    let seen = '';
+    out.on('data', (b) => {
+      seen += b.toString();
+      if (seen.includes('convocate: ready')) {
+        logs.destroy();
+        resolve();
+      }
+    });
+    docker.modem.demuxStream(logs, out, out);
+  });
+  await execIn(c, ['git', 'clone', '--quiet', url, '/home/convocate/work']);
+  return { c, home };
+}
+
+async function cloneAtStart() {
+  const agent = await benchAgent('ws-clone');
+  const network = await agent.runtime.ensureSessionsNetwork();
+  const server = await gitServer(await gateway(network), 2000);
+  const rawLabel = `convocate.bench=${process.pid}`;
+  const ours = [];
+  const raw = [];
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      const t = await timed(async () => {
+        const s = await agent.api.call('create', { name: `ws-${i}`, repo: server.url });
+        await agent.api.call('restart', { id: s.uuid });
+        const marker = join(agent.store.homeDir(s.uuid), 'work', '.git', 'convocate-base');
+        for (let n = 0; !existsSync(marker); n++) {
+          if (n > 6000) throw new Error('clone did not finish');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      });
+      ours.push(t.ms);
+      const r = await timed(() => rawStartAndClone(rawLabel, network, server.url));
+      raw.push(r.ms);
+      await r.value.c.remove({ force: true });
+      await rm(r.value.home, { recursive: true, force: true });
+    }
+  } finally {
+    await agent.cleanup();
+    await removeByLabel(rawLabel);
+    await server.stop();
+  }
+  row('new --repo + first start until cloned (p50/p95)', fmt(pct(ours, 50)), fmt(pct(ours, 95)));
+  row('raw docker run + git clone in it (p50/p95)', fmt(pct(raw, 50)), fmt(pct(raw, 95)));
+  row('ratio convocate / raw (target <= 1.2)', (pct(ours, 50) / pct(raw, 50)).toFixed(3));
+}
+
+async function diffStat() {
+  const agent = await benchAgent('ws-diff');
+  const network = await agent.runtime.ensureSessionsNetwork();
+  const server = await gitServer(await gateway(network), FILES);
+  try {
+    const s = await agent.api.call('create', { name: 'ws-diff', repo: server.url });
+    await agent.api.call('restart', { id: s.uuid });
+    const c = docker.getContainer(`convocate-session-${s.uuid}`);
+    for (let n = 0; !existsSync(join(agent.store.homeDir(s.uuid), 'work', '.git', 'convocate-base')); n++) {
+      if (n > 6000) throw new Error('clone did not finish');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await execIn(c, ['bash', '-c', 'cd /home/convocate/work && for f in f*.txt; do echo changed >> "$f"; done']);
+    const ours = [];
+    const raw = [];
+    for (let i = 0; i < 15; i++) {
+      const t = await timed(() => agent.api.call('diff', { id: s.uuid, stat: true }));
+      if (!t.value.text.includes(`${FILES} files changed`)) throw new Error(`unexpected diff: ${t.value.text.slice(-200)}`);
+      ours.push(t.ms);
+      raw.push((await timed(() => execIn(c, ['git', '-C', '/home/convocate/work', 'diff', '--stat']))).ms);
+    }
+    row(`diff --stat, ${FILES} changed files (p50/p95, target <= 300 ms)`, fmt(pct(ours, 50)), fmt(pct(ours, 95)));
+    row('raw docker exec git diff --stat (p50/p95)', fmt(pct(raw, 50)), fmt(pct(raw, 95)));
+  } finally {
+    await agent.cleanup();
+    await server.stop();
+  }
+}
+
+console.log(`# workspace benchmark (image ${image}, ${ROUNDS} rounds)`);
+await cloneAtStart();
+await diffStat();
