@@ -31,6 +31,7 @@ describe('SessionStore.cloneFrom', () => {
       uuid: copy.uuid, name: 'copy', port: 0, protocol: 'udp', dns_name: '',
       created_at: '2025-02-01T00:00:00.000Z', last_accessed: '2025-02-01T00:00:00.000Z',
       cpus: null, memory_bytes: null, egress: 'open', egress_allow: [],
+      repo: null, branch: null, workspace: true, resume_fork: true,
     });
     expect(copy.uuid).not.toBe(src.uuid);
     const dst = store.homeDir(copy.uuid);

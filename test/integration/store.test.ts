@@ -24,6 +24,7 @@ describe('SessionStore: create, list, get, update, touch, remove', () => {
       uuid: s.uuid, name: 'web', port: 8080, protocol: 'tcp', dns_name: 'web.dev',
       created_at: '2025-01-02T03:04:05.000Z', last_accessed: '2025-01-02T03:04:05.000Z',
       cpus: null, memory_bytes: null, egress: 'open', egress_allow: [],
+      repo: null, branch: null, workspace: true, resume_fork: false,
     });
     const text = await readFile(join(ctx.dir, s.uuid, 'session.json'), 'utf8');
     expect(text).toBe(`${JSON.stringify(s, null, 2)}\n`);

@@ -39,7 +39,7 @@ export class Dispatcher implements AgentApi {
   }
 
   async call<O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>> {
-    // In-process callers are typed, but decoding again keeps both paths' errors identical.
+    // The one decode of params for every path: the rpc channel passes them as sent, in-process callers typed.
     const decoded = decodeParams(op, params ?? null);
     const handler = this.handlers[op] as (p: OpParams<O>) => Promise<OpResult<O>>;
     return handler(decoded);
