@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { ListResult } from '../../protocol/ops.js';
 import { NO_CHANGES, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../../protocol/session.js';
 import { CHANGES_FILE, readChanges } from '../sessions/workspace-files.js';
+import { UsageTracker } from '../activity/usage-tracker.js';
+import { workdir } from './workspace.js';
 import { ActivityMonitor } from '../activity/monitor.js';
 import { activityView } from '../activity/view.js';
 import type { ContainerInfo, ContainerRuntime } from '../runtime/container-runtime.js';
@@ -27,6 +29,7 @@ export class LiveState {
     /** The engine passes the one that pushes events; alone, a LiveState watches quietly. */
     private readonly activity: ActivityMonitor = new ActivityMonitor({ homeDir: (uuid) => store.homeDir(uuid), onChange: () => undefined }),
     private readonly resources = new ResourceSampler({ oneShot: runtime.oneShotStats?.bind(runtime) }),
+    private readonly usage = new UsageTracker((uuid) => store.homeDir(uuid)),
   ) {}
 
   /** Count an open relay; the returned function ends it (idempotent). */
@@ -86,6 +89,7 @@ export class LiveState {
       }),
       ...NO_RESOURCES,
       ...(meta.repo ? await this.activity.cached(meta.uuid, CHANGES_FILE, () => readChanges(this.store.homeDir(meta.uuid))) : NO_CHANGES),
+      ...(await this.usage.view(meta.uuid, workdir(meta))),
     };
   }
 

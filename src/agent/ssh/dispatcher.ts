@@ -34,6 +34,7 @@ export class Dispatcher implements AgentApi {
       'env-unset': (p) => engine.envUnset(p),
       peek: (p) => engine.peek(p),
       diff: (p) => engine.diff(p),
+      usage: () => engine.usage(),
     };
   }
 

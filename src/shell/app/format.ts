@@ -3,8 +3,8 @@
 import { shortId, type Session } from '../../protocol/session.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 
-export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM', 'CHANGES'] as const;
-export type Cells = [string, string, string, string, string, string, string, string, string, string];
+export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM', 'CHANGES', 'COST'] as const;
+export type Cells = [string, string, string, string, string, string, string, string, string, string, string];
 /** Index of the ACTIVITY cell, which the table colours. */
 export const ACTIVITY_COLUMN = 6;
 
@@ -13,7 +13,7 @@ export const GAP = 2;
 /** The selection marker in front of every row (`> ` or two spaces). */
 export const MARKER_WIDTH = 2;
 
-const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3, 7];
+const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3, 7, 4];
 /** Columns that give way first when the terminal is narrow. */
 const FLEXIBLE = [2, 3, 5];
 
@@ -29,7 +29,20 @@ export function sessionCells(session: Session, unreachable: boolean): Cells {
     formatCpu(session.cpu_percent),
     formatMem(session.mem_bytes),
     formatChanges(session),
+    formatCost(session.cost_usd),
   ];
+}
+
+/** Dollars with cents, a tenth of a cent under a dollar's worth of tokens; `-` when unknown. */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd) || usd < 0) return '-';
+  return usd < 1 ? `$${usd.toFixed(3)}` : `$${usd.toFixed(2)}`;
+}
+
+/** What every listed session's conversation has cost; undefined when none is known. */
+export function totalCost(sessions: ReadonlyArray<Pick<Session, 'cost_usd'>>): number | undefined {
+  const known = sessions.filter((s) => typeof s.cost_usd === 'number');
+  return known.length === 0 ? undefined : known.reduce((a, s) => a + (s.cost_usd ?? 0), 0);
 }
 
 /** `+120 -8` at the end of the last turn; `-` without a repository or before the first turn. */
@@ -119,6 +132,8 @@ export interface TitleInput {
   /** Waiting sessions not on screen (scrolled away or filtered out). */
   waitingHidden?: number;
   sessions: number;
+  /** Total estimated cost of the sessions' conversations; absent when unknown. */
+  cost?: number;
   unreachableAgents: number;
   broken: number;
   load: readonly number[];
@@ -130,6 +145,7 @@ export function titleText(t: TitleInput, width: number): string {
   const left = 'convocate';
   const right = `${formatLoad(t.load)}  ${formatClock(t.now)}`;
   const notes = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
+  if (t.cost !== undefined) notes.push(formatCost(t.cost));
   if (t.unreachableAgents > 0) notes.push(`${t.unreachableAgents} agent${t.unreachableAgents === 1 ? '' : 's'} unreachable`);
   if (t.broken > 0) notes.push(`${t.broken} unreadable`);
   const waiting = /\d+ waiting/.exec(t.activity ?? '')?.[0];
