@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Activity, Session } from '../../protocol/session.js';
 import { activityCounts, activityNews, needingOrder } from './cockpit.js';
 import { charKey, namedKey } from './keys.js';
-import { reduce, type AppEvent } from './reducer.js';
+import { reduce } from './reducer.js';
+import type { AppEvent } from './transition.js';
 import { baseState, key, letter, makeList, makeSession, run } from './testing.js';
 
 const tab = key(namedKey('tab'));

@@ -3,7 +3,7 @@
 // worth a bell (each change once).
 import type { Activity, Session } from '../../protocol/session.js';
 import type { KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import type { AppState } from './state.js';
 import { applyView } from './view.js';
 

@@ -3,7 +3,7 @@
 import { newForm } from './form.js';
 import type { ConfirmKind } from './intents.js';
 import { menuLetter, type KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import type { AppState, Mode } from './state.js';
 
 const LIST: Mode = { screen: 'list' };

@@ -4,7 +4,7 @@ import { whyNot, type SessionAction } from './applicability.js';
 import { cloneForm, editForm, newForm } from './form.js';
 import type { ConfirmKind } from './intents.js';
 import { menuLetter, type KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import { isUnreachable, selectedSession, type AppState } from './state.js';
 import { jumpToNext } from './cockpit.js';
 import { applyView } from './view.js';
