@@ -36,6 +36,7 @@ export const OP_DEADLINES: Readonly<Record<OpName, OpDeadline>> = {
   peek: QUICK,
   /** May run in a throwaway container when the session is stopped. */
   diff: CONTAINER,
+  usage: QUICK,
 };
 
 /** A stopped session starts first (image, tmux up to 20 s on the agent): beyond this the agent is stuck. */

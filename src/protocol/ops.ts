@@ -67,6 +67,8 @@ export const paramSchemas = {
   peek: z.object({ id, lines: z.number().int().min(1).max(MAX_PEEK_LINES).optional() }),
   /** The workspace's changes against its base (default: the branch it was made from), computed inside a container. */
   diff: z.object({ id, stat: z.boolean().optional(), base: z.string().optional() }),
+  /** Every session's token and cost figures, from Claude's own transcripts. */
+  usage: z.null().optional(),
 } as const;
 
 export type OpName = keyof typeof paramSchemas;
@@ -118,6 +120,12 @@ export interface PeekResult {
 /** A diff is capped; `truncated` says the cap cut it. */
 export const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 
+export interface UsageResult {
+  sessions: Array<Pick<Session, 'uuid' | 'name' | 'tokens_in' | 'tokens_out' | 'cost_usd' | 'context_percent'>>;
+  /** The date of the price table the costs come from. */
+  prices_date: string;
+}
+
 export interface DiffResult {
   text: string;
   truncated: boolean;
@@ -142,6 +150,7 @@ export interface OpResults {
   'env-unset': EnvNames;
   peek: PeekResult;
   diff: DiffResult;
+  usage: UsageResult;
 }
 
 export type OpResult<O extends OpName> = OpResults[O];

@@ -20,7 +20,17 @@ export function formatZodError(err: z.ZodError): string {
     .join('; ');
 }
 
+/** A request whose params are decoded: for callers that do not hand it to an AgentApi (which decodes itself). */
 export function decodeRequest(line: string): RpcRequest {
+  const { op, params } = decodeEnvelope(line);
+  return { op, params: decodeParams(op, params) };
+}
+
+/**
+ * The request line's op, checked, and its params as sent: the agent's
+ * dispatcher decodes params against the op's schema, once, for every path.
+ */
+export function decodeEnvelope(line: string): { op: OpName; params: unknown } {
   if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
     throw new ConvocateError('too_large', `request line exceeds ${MAX_LINE_BYTES} bytes`);
   }
@@ -36,7 +46,7 @@ export function decodeRequest(line: string): RpcRequest {
   const { op, params } = raw as { op?: unknown; params?: unknown };
   if (typeof op !== 'string' || op === '') throw errors.decodeRequest('"op" must be a non-empty string');
   if (!isOpName(op)) throw errors.unknownOp(op);
-  return { op, params: decodeParams(op, params ?? null) };
+  return { op, params: params ?? null };
 }
 
 export function decodeParams<O extends OpName>(op: O, params: unknown): OpParams<O> {

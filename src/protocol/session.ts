@@ -85,6 +85,19 @@ export interface ChangesView {
 
 export const NO_CHANGES: ChangesView = { changes_files: null, changes_added: null, changes_removed: null };
 
+/** What the session's current conversation has used, from Claude's own transcript; null when unknown. */
+export interface UsageView {
+  /** Input tokens, cache reads and writes included. */
+  tokens_in: number | null;
+  tokens_out: number | null;
+  /** Estimated from the price table in protocol/prices.ts. */
+  cost_usd: number | null;
+  /** How full the context window was at the last reply. */
+  context_percent: number | null;
+}
+
+export const NO_USAGE: UsageView = { tokens_in: null, tokens_out: null, cost_usd: null, context_percent: null };
+
 /** A session with no Claude signal yet and no measurement: what a stopped session shows. */
 export const NO_ACTIVITY: ActivityView = { activity: 'none', activity_since: '', activity_detail: '' };
 export const NO_RESOURCES: ResourceView = { cpu_percent: null, mem_bytes: null };
@@ -93,7 +106,7 @@ export const NO_RESOURCES: ResourceView = { cpu_percent: null, mem_bytes: null }
 export type SessionState = '-' | 'L' | 'R' | 'C';
 
 /** A session as `list`/`get` return it: stored fields plus live ones computed at list time. */
-export interface Session extends SessionMeta, ActivityView, ResourceView, ChangesView {
+export interface Session extends SessionMeta, ActivityView, ResourceView, ChangesView, UsageView {
   running: boolean;
   attached: boolean;
   state: SessionState;

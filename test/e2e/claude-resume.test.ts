@@ -2,7 +2,8 @@
 // Messages API stand-in. A prompt, kill, restart: Claude resumes exactly the
 // recorded conversation and the next request carries the earlier turns;
 // `restart --fresh` starts anew; a clone resumes a fork (its own id); an id
-// that cannot be resumed starts fresh and says so.
+// that cannot be resumed starts fresh and says so. What the conversation
+// used is read from Claude's own transcript and priced from the one table.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,8 @@ import type { AttachHandle } from '../../src/protocol/agent-api.js';
 import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
 import { useClaudeSessions } from '../helpers/claude-sessions.js';
 import { requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
-import { startMessagesApi, type MessagesApiStandIn } from '../helpers/messages-api.js';
+import { STAND_IN_USAGE, startMessagesApi, type MessagesApiStandIn } from '../helpers/messages-api.js';
+import { CONTEXT_WINDOW_TOKENS, costOf, PRICES_DATE } from '../../src/protocol/prices.js';
 
 let api: MessagesApiStandIn;
 let cli: CliEnv;
@@ -79,6 +81,28 @@ describe("Claude's conversation across container restarts", () => {
     const user = await ask(uuid, 'and MARKER-TWO');
     expect(user.join('\n')).toContain('MARKER-ONE');
     expect(await conversation()).toBe(before);
+  });
+
+  it("shows what the conversation used, from Claude's transcript: tokens as the API reported them, cost from the table", async () => {
+    const model = (await api.requests()).find((r) => r.kind === 'stream:text' && r.user.some((u) => u.includes('MARKER-TWO')))!.model;
+    const u = STAND_IN_USAGE;
+    const perIn = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
+    const row = await waitFor('usage figures', async () => {
+      const rows = JSON.parse(await cliOk(cli.env, 'ls', '--json')) as Array<{ uuid: string; tokens_in: number | null; tokens_out: number | null; cost_usd: number | null; context_percent: number | null }>;
+      const r = rows.find((x) => x.uuid === uuid);
+      return r && r.tokens_out !== null && r.tokens_out >= 2 * u.output_tokens ? r : undefined;
+    }, 20_000);
+    // Both turns of this conversation (before and after the restart), each reply counted once.
+    const replies = row.tokens_out! / u.output_tokens;
+    expect(Number.isInteger(replies) && replies >= 2).toBe(true);
+    expect(row.tokens_in).toBe(replies * perIn);
+    const each = costOf(model, { input: u.input_tokens, output: u.output_tokens, cacheWrite: u.cache_creation_input_tokens, cacheRead: u.cache_read_input_tokens });
+    expect(row.cost_usd).toBeCloseTo(replies * each, 6);
+    expect(row.context_percent).toBe(Math.round((perIn / CONTEXT_WINDOW_TOKENS) * 1000) / 10);
+    const usage = JSON.parse(await cliOk(cli.env, 'usage', '--json')) as { total: { tokens_in: number }; prices_date: string };
+    expect(usage.total.tokens_in).toBeGreaterThanOrEqual(row.tokens_in!);
+    expect(usage.prices_date).toBe(PRICES_DATE);
+    expect(await cliOk(cli.env, 'usage')).toMatch(/resume-me\s+local\s+\d+\s+\d+\s+\$[\d.]+[\s\S]*as of \d{4}-\d{2}-\d{2}/);
   });
 
   it('restart --fresh starts a new conversation that carries nothing earlier', async () => {

@@ -7,7 +7,8 @@ import type { AgentApi, AttachHandle } from '../../src/protocol/agent-api.js';
 import type { AttachHeader } from '../../src/protocol/attach.js';
 import { ConvocateError, errors } from '../../src/protocol/errors.js';
 import type { OpName, OpParams, OpResult } from '../../src/protocol/ops.js';
-import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../src/protocol/session.js';
+import { decodeParams } from '../../src/protocol/rpc.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_USAGE, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../src/protocol/session.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -22,7 +23,8 @@ export class FakeAgentApi implements AgentApi {
 
   async call<O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>> {
     this.calls++;
-    return this.dispatch(op, params as OpParams<OpName>) as Promise<OpResult<O>>;
+    // As every AgentApi does: the transport hands params on as sent.
+    return this.dispatch(op, decodeParams(op, params ?? null) as OpParams<OpName>) as Promise<OpResult<O>>;
   }
 
   async attach(header: AttachHeader): Promise<AttachHandle> {
@@ -63,7 +65,7 @@ export class FakeAgentApi implements AgentApi {
         const now = new Date().toISOString();
         const s: Session = {
           uuid: randomUUID(), name: String(p.name), port: Number(p.port ?? 0), protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
-          dns_name: String(p.dns_name ?? ''), created_at: now, last_accessed: now, running: false, attached: false, state: '-', ...DEFAULT_LIMITS, ...NO_WORKSPACE, ...NO_CHANGES, ...NO_ACTIVITY, ...NO_RESOURCES,
+          dns_name: String(p.dns_name ?? ''), created_at: now, last_accessed: now, running: false, attached: false, state: '-', ...DEFAULT_LIMITS, ...NO_WORKSPACE, ...NO_CHANGES, ...NO_USAGE, ...NO_ACTIVITY, ...NO_RESOURCES,
         };
         this.sessions.set(s.uuid, s);
         return s;

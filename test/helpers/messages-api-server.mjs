@@ -4,10 +4,13 @@
 // last prompt says `RUN_BASH: <command>` and the request offers a Bash tool.
 // Plain JavaScript so that a bare node binary can run it inside a container.
 // Each request is logged as one JSON line on stdout: {"method","path","kind"},
-// plus "user": the text of every user turn it carried (to see a conversation resumed).
+// plus "user": the text of every user turn it carried (to see a conversation
+// resumed) and "model". Every reply reports the same usage (USAGE).
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT || 8080);
+/** What every reply reports, so that a test can check the sums a session shows. */
+export const USAGE = { input_tokens: 120, output_tokens: 30, cache_creation_input_tokens: 500, cache_read_input_tokens: 2000 };
 let counter = 0;
 const nextId = (prefix) => `${prefix}_${Date.now().toString(36)}${(counter++).toString(36)}`;
 
@@ -45,14 +48,15 @@ function messageOf(body, p) {
     content,
     stop_reason: p.kind === 'tool_use' ? 'tool_use' : 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: 12, output_tokens: 8, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    usage: USAGE,
   };
 }
 
 function streamMessage(res, msg) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'request-id': nextId('req') });
   const send = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  send('message_start', { message: { ...msg, content: [], stop_reason: null, usage: { ...msg.usage, output_tokens: 1 } } });
+  // The whole usage up front as well as at the end: whichever Claude records, the figures are the same.
+  send('message_start', { message: { ...msg, content: [], stop_reason: null, usage: msg.usage } });
   msg.content.forEach((block, index) => {
     if (block.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
@@ -90,7 +94,8 @@ const json = (res, status, value) => {
 const server = createServer(async (req, res) => {
   const path = (req.url || '/').split('?')[0];
   let user = [];
-  const log = (kind) => process.stdout.write(`${JSON.stringify({ method: req.method, path, kind, user })}\n`);
+  let model = '';
+  const log = (kind) => process.stdout.write(`${JSON.stringify({ method: req.method, path, kind, user, model })}\n`);
   try {
     if (req.method === 'HEAD' || (req.method === 'GET' && path === '/')) {
       log('probe');
@@ -108,6 +113,7 @@ const server = createServer(async (req, res) => {
       const body = JSON.parse((await readBody(req)) || '{}');
       const messages = Array.isArray(body.messages) ? body.messages : [];
       user = messages.filter((m) => m && m.role === 'user').flatMap(textsOf).map((t) => t.slice(0, 300));
+      model = typeof body.model === 'string' ? body.model : '';
       const p = plan(body);
       log(`${body.stream ? 'stream' : 'json'}:${p.kind}`);
       const msg = messageOf(body, p);

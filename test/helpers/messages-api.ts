@@ -19,7 +19,11 @@ export interface StandInRequest {
   kind: string;
   /** The text of every user turn the request carried (each cut at 300 chars). */
   user: string[];
+  model: string;
 }
+
+/** What the stand-in reports for every reply (messages-api-server.mjs). */
+export const STAND_IN_USAGE = { input_tokens: 120, output_tokens: 30, cache_creation_input_tokens: 500, cache_read_input_tokens: 2000 };
 
 export interface MessagesApiStandIn {
   /** The internal network sessions must join. */

@@ -97,4 +97,31 @@ describe('reading the host', () => {
       await rm(root, { recursive: true, force: true });
     }
   });
+
+  // As a stock Debian 12 / Ubuntu host has them: unified hierarchy, Docker's systemd driver,
+  // --cgroup-parent convocate-sessions.slice living at convocate.slice/convocate-sessions.slice.
+  it('reads a cgroup v2 slice by its systemd name and by a cgroupfs path', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'admission-v2-'));
+    try {
+      const proc = join(root, 'proc');
+      const cg = join(root, 'cg');
+      const slice = join(cg, 'convocate.slice/convocate-sessions.slice');
+      await mkdir(proc);
+      await writeFile(join(proc, 'meminfo'), 'MemTotal: 1000 kB\nMemAvailable: 600 kB\n');
+      await mkdir(slice, { recursive: true });
+      await writeFile(join(cg, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+      await writeFile(join(slice, 'memory.current'), '8192\n');
+      await writeFile(join(slice, 'memory.stat'), 'anon 4096\ninactive_file 4096\n');
+      await writeFile(join(slice, 'cpu.stat'), 'usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\n');
+      // A v1 file at the v2 path must not be what is read.
+      await writeFile(join(slice, 'memory.usage_in_bytes'), '999999\n');
+      const probe = new CgroupResourceProbe(cg, proc, 1);
+      await expect(probe.usage('convocate-sessions.slice')).resolves.toMatchObject({ memTotalBytes: 1000 * 1024, memInUse: 8192, cpuInUse: 0 });
+      await expect(probe.usage('/convocate.slice/convocate-sessions.slice')).resolves.toMatchObject({ memInUse: 8192 });
+      // A slice nothing lives in yet: the host's used memory stands in, as without a parent.
+      await expect(probe.usage('other.slice')).resolves.toMatchObject({ memInUse: 400 * 1024 });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,6 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import {
+  CGROUP_ROOT, cgroupFiles, detectCgroupLayout, groupExists, parentGroupPath, readCpuNs, readMemBytes, type CgroupFiles, type CgroupLayout,
+} from '../host/cgroups.js';
 import { ConvocateError } from '../../protocol/errors.js';
 
 /** What a session that has just started is assumed to need, before it shows any use. */
@@ -85,8 +88,10 @@ function pct(p: number): string {
  * is counted (a conservative stand-in) and CPU is not.
  */
 export class CgroupResourceProbe implements ResourceProbe {
+  private layout?: Promise<CgroupLayout>;
+
   constructor(
-    private readonly root = '/sys/fs/cgroup',
+    private readonly root = CGROUP_ROOT,
     private readonly procDir = '/proc',
     private readonly sampleMs = 200,
   ) {}
@@ -94,24 +99,17 @@ export class CgroupResourceProbe implements ResourceProbe {
   async usage(cgroupParent: string): Promise<Usage> {
     const meminfo = parseMeminfo(await readFile(join(this.procDir, 'meminfo'), 'utf8'));
     const memTotalBytes = meminfo.MemTotal ?? 0;
-    const group = cgroupParent ? await this.groupPaths(cgroupParent) : undefined;
-    const memInUse = group ? await readNumber(group.memory) : memTotalBytes - (meminfo.MemAvailable ?? 0);
-    const cpuInUse = group ? await this.cpuBusy(group.cpuNs) : 0;
+    const group = cgroupParent ? await this.group(cgroupParent) : undefined;
+    const memInUse = group ? (readMemBytes(group, { withoutInactiveCache: false }) ?? 0) : memTotalBytes - (meminfo.MemAvailable ?? 0);
+    const cpuInUse = group ? await this.cpuBusy(async () => readCpuNs(group) ?? 0) : 0;
     return { cpuCores: availableParallelism(), memTotalBytes, cpuInUse, memInUse };
   }
 
   /** The slice exists only once something lives in it: an absent group uses nothing yet. */
-  private async groupPaths(parent: string): Promise<{ memory: string; cpuNs: () => Promise<number> } | undefined> {
-    const rel = parent.replace(/^\/+/, '');
-    const v2 = join(this.root, rel);
-    if (await exists(join(this.root, 'cgroup.controllers'))) {
-      if (!(await exists(join(v2, 'memory.current')))) return undefined;
-      return { memory: join(v2, 'memory.current'), cpuNs: async () => cpuStatUsec(await readFile(join(v2, 'cpu.stat'), 'utf8')) * 1000 };
-    }
-    const memory = join(this.root, 'memory', rel, 'memory.usage_in_bytes');
-    const cpuacct = join(this.root, 'cpuacct', rel, 'cpuacct.usage');
-    if (!(await exists(memory))) return undefined;
-    return { memory, cpuNs: () => readNumber(cpuacct) };
+  private async group(parent: string): Promise<CgroupFiles | undefined> {
+    this.layout ??= detectCgroupLayout(this.root);
+    const files = cgroupFiles(await this.layout, parentGroupPath(parent));
+    return (await groupExists(files)) ? files : undefined;
   }
 
   private async cpuBusy(sample: () => Promise<number>): Promise<number> {
@@ -131,19 +129,4 @@ export function parseMeminfo(text: string): Record<string, number> {
     if (m?.[1] && m[2]) out[m[1]] = Number(m[2]) * (m[3] ? 1024 : 1);
   }
   return out;
-}
-
-function cpuStatUsec(text: string): number {
-  return Number(/^usage_usec\s+(\d+)/m.exec(text)?.[1] ?? 0);
-}
-
-async function readNumber(path: string): Promise<number> {
-  return Number((await readFile(path, 'utf8')).trim());
-}
-
-async function exists(path: string): Promise<boolean> {
-  return readFile(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -3,7 +3,7 @@
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { errors, ConvocateError } from '../../protocol/errors.js';
-import { DEFAULT_PEEK_LINES, MAX_DIFF_BYTES, type AgentSettings, type DiffResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
+import { DEFAULT_PEEK_LINES, MAX_DIFF_BYTES, type AgentSettings, type DiffResult, type UsageResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../../protocol/status.js';
 import type { Session, SessionMeta } from '../../protocol/session.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -24,6 +24,8 @@ import type { SessionEnvStore } from '../config/session-env.js';
 import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture } from './pane-capture.js';
+import { PRICES_DATE } from '../../protocol/prices.js';
+import { UsageTracker } from '../activity/usage-tracker.js';
 import { diffCommand, diffResult, ownerOf, workdir, workspaceEnv } from './workspace.js';
 import { peekPane } from './peek.js';
 import { admit, CgroupResourceProbe, type ResourceProbe } from './admission.js';
@@ -61,6 +63,7 @@ export class SessionEngine {
   private readonly starting = new Map<string, Promise<void>>();
   private readonly panes: PaneCapture;
   private readonly admission: ResourceProbe;
+  private readonly usageTracker: UsageTracker;
 
   constructor(private readonly opts: EngineOptions) {
     this.agentId = opts.agentId;
@@ -73,7 +76,8 @@ export class SessionEngine {
       cgroupParent: () => this.settings.cgroupParent,
       oneShot: opts.runtime.oneShotStats?.bind(opts.runtime),
     });
-    this.live = new LiveState(opts.store, opts.runtime, this.activity, resources);
+    this.usageTracker = new UsageTracker((uuid) => opts.store.homeDir(uuid));
+    this.live = new LiveState(opts.store, opts.runtime, this.activity, resources, this.usageTracker);
     this.panes = new PaneCapture(opts.runtime);
     this.admission = opts.resources ?? new CgroupResourceProbe();
   }
@@ -174,6 +178,7 @@ export class SessionEngine {
       await this.opts.store.remove(id);
     });
     this.activity.forget(id);
+    this.usageTracker.forget(id);
     this.pushed.delete(id);
     this.emit('container.deleted', null, id);
     return { uuid: id };
@@ -340,6 +345,13 @@ export class SessionEngine {
     this.emitSession('container.started', meta);
   }
 
+  /** Every session's usage figures, as `list` carries them. */
+  async usage(): Promise<UsageResult> {
+    const { sessions } = await this.live.list();
+    const pick = ({ uuid, name, tokens_in, tokens_out, cost_usd, context_percent }: Session) => ({ uuid, name, tokens_in, tokens_out, cost_usd, context_percent });
+    return { sessions: sessions.map(pick), prices_date: PRICES_DATE };
+  }
+
   /** The workspace's changes against its base, computed in the running container or a throwaway one. */
   async diff(p: OpParams<'diff'>): Promise<DiffResult> {
     assertUuid(p.id);
@@ -389,6 +401,8 @@ export class SessionEngine {
   /** A hook wrote the state file: the container runs, and what it wrote is fresh. */
   private onActivity(uuid: string, read: StateRead): void {
     if (read.kind !== 'ok') return;
+    // A hook wrote: the transcript may have grown (a reply's usage), so the figures follow it now, not at list time.
+    void this.usageTracker.refresh(uuid);
     const view = activityView({ running: true, read });
     if (sameView(this.pushed.get(uuid), view)) return;
     this.pushed.set(uuid, view);

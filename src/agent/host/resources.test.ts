@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupCandidates, expandSlice, ResourceSampler } from './resources.js';
+import { cgroupCandidates, expandSlice } from './cgroups.js';
+import { ResourceSampler } from './resources.js';
 
 const ID = 'c0ffee'.padEnd(64, '0');
 let root: string;

@@ -34,11 +34,12 @@ export class Dispatcher implements AgentApi {
       'env-unset': (p) => engine.envUnset(p),
       peek: (p) => engine.peek(p),
       diff: (p) => engine.diff(p),
+      usage: () => engine.usage(),
     };
   }
 
   async call<O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>> {
-    // In-process callers are typed, but decoding again keeps both paths' errors identical.
+    // The one decode of params for every path: the rpc channel passes them as sent, in-process callers typed.
     const decoded = decodeParams(op, params ?? null);
     const handler = this.handlers[op] as (p: OpParams<O>) => Promise<OpResult<O>>;
     return handler(decoded);

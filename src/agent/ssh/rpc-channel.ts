@@ -9,7 +9,7 @@ import { OP_DEADLINES } from '../../protocol/deadlines.js';
 import { ConvocateError } from '../../protocol/errors.js';
 import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams } from '../../protocol/ops.js';
-import { decodeRequest, encodeError, encodeResult, MAX_LINE_BYTES } from '../../protocol/rpc.js';
+import { decodeEnvelope, encodeError, encodeResult, MAX_LINE_BYTES } from '../../protocol/rpc.js';
 
 /** Overrides of the protocol's OP_DEADLINES (tests shorten them). */
 export interface OpDeadlines {
@@ -86,14 +86,14 @@ export function serveRpcChannel(channel: ServerChannel, api: AgentApi, opts: Rpc
 }
 
 async function run(api: AgentApi, line: string, deadlines: OpDeadlines = {}): Promise<string> {
-  const req = decodeRequest(line);
+  const req = decodeEnvelope(line);
   const ms = deadlines.perOp?.[req.op] ?? deadlines.defaultMs ?? OP_DEADLINES[req.op].agentMs;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ConvocateError('unavailable', `${req.op} did not finish within ${ms} ms on the agent`)), ms);
   });
   try {
-    // decodeRequest validated params against the op's own schema.
+    // The api decodes params against the op's own schema (once, for this path and the in-process one).
     const result = await Promise.race([api.call(req.op, req.params as OpParams<OpName>), late]);
     return encodeResult(result);
   } finally {

@@ -10,13 +10,13 @@ import { converge } from '../steps/converge.js';
 import type { Host } from '../host.js';
 import { HEALTH_KEY, pingAgent } from '../steps/health.js';
 import { ensureImage } from '../steps/image.js';
+import { hostResources } from '../steps/host-resources.js';
 import { installBundle, prepareHost } from './install.js';
 import { bareKey, comparePin, fingerprintOfLine, readOptionalPublicKey, readPublicKey } from '../steps/peering.js';
 import { step, StepFailure, type Print } from '../report.js';
 import { daemonReload, ensureService } from '../steps/services.js';
 import {
-  AGENT_CONFIG_DIR, AGENT_UNIT, cgroupParentFor, renderAgentUnit, renderSlice, SHELL_CONFIG_DIR, SLICE_UNIT, sliceLimits, STATUS_UNIT, UNIT_DIR,
-  type SliceLimits,
+  AGENT_CONFIG_DIR, AGENT_UNIT, renderAgentUnit, renderSlice, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT, UNIT_DIR,
 } from '../steps/units.js';
 
 export interface AgentOptions {
@@ -31,23 +31,6 @@ export interface AgentOptions {
 
 export function splitAddress(text: string, flag: string): { host: string; port?: number } {
   return parseHostPort(text, { what: flag });
-}
-
-export interface HostResources {
-  limits: SliceLimits;
-  cgroupParent: string;
-}
-
-/** Cores, RAM and Docker's cgroup driver: what the slice and `--cgroup-parent` are made from. */
-export async function hostResources(agent: Host, print: Print): Promise<HostResources> {
-  const facts = await step(agent.name, 'host resources', print, async () => {
-    const r = await agent.run(`nproc; awk '/^MemTotal:/{print $2 * 1024}' /proc/meminfo; docker info --format '{{.CgroupDriver}}'`);
-    const [cores = '', mem = '', driver = ''] = r.stdout.trim().split('\n');
-    return { limits: sliceLimits(Number(cores), Number(mem)), cgroupParent: cgroupParentFor(driver.trim()), cores, driver };
-  });
-  const capGiB = (facts.limits.memoryMaxBytes / 1024 ** 3).toFixed(1);
-  print(`[${agent.name}] host resources: ${facts.cores} cores, slice caps CPUQuota=${facts.limits.cpuQuotaPercent}% MemoryMax=${capGiB} GiB; Docker cgroup driver ${facts.driver}: --cgroup-parent ${facts.cgroupParent}`);
-  return facts;
 }
 
 /** The host part of an ssh destination (`user@host:port` or an alias). */

@@ -8,7 +8,7 @@ import { pingAgent } from '../steps/health.js';
 import { ensureImage } from '../steps/image.js';
 import { install, switchCurrent } from './install.js';
 import { step, StepFailure, type Print } from '../report.js';
-import { hostResources } from './init-agent.js';
+import { hostResources } from '../steps/host-resources.js';
 import { converge } from '../steps/converge.js';
 import type { Resource } from '../steps/desired-state.js';
 import { daemonReload, ensureService } from '../steps/services.js';

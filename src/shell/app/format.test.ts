@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   COLUMNS,
-  MAIN_MENU,
   fitColumns,
   formatClock,
   formatLoad,
@@ -13,14 +12,17 @@ import {
   windowStart,
   type Cells,
 } from './format.js';
+import { MAIN_MENU } from './actions.js';
 import { makeSession } from './testing.js';
 
 describe('sessionCells', () => {
   it('gives status, short uuid, name, agent, port/proto and dns', () => {
     const s = makeSession({ uuid: '12345678-aaaa-4bbb-8ccc-dddddddddddd', name: 'web', port: 8080, protocol: 'udp', dns_name: 'web.dev', state: 'R' });
-    expect(sessionCells(s, false)).toEqual(['R', '12345678', 'web', 'a1', '8080/udp', 'web.dev', '-', '-', '-', '-']);
+    expect(sessionCells(s, false)).toEqual(['R', '12345678', 'web', 'a1', '8080/udp', 'web.dev', '-', '-', '-', '-', '-']);
     const busy = makeSession({ state: 'R', activity: 'waiting', cpu_percent: 1.25, mem_bytes: 512 * 1024, changes_files: 3, changes_added: 120, changes_removed: 8 });
-    expect(sessionCells(busy, false).slice(6)).toEqual(['waiting', '1.3%', '512K', '+120 -8']);
+    expect(sessionCells(busy, false).slice(6)).toEqual(['waiting', '1.3%', '512K', '+120 -8', '-']);
+    expect(sessionCells(makeSession({ cost_usd: 0.0421 }), false)[10]).toBe('$0.042');
+    expect(sessionCells(makeSession({ cost_usd: 12.345 }), false)[10]).toBe('$12.35');
   });
   it('leaves the port blank when none and marks an unreachable agent with ?', () => {
     const cells = sessionCells(makeSession({ port: 0 }), true);
@@ -30,7 +32,7 @@ describe('sessionCells', () => {
 });
 
 describe('fitColumns and formatRow', () => {
-  const long: Cells = ['R', '12345678', 'n'.repeat(60), 'agent-with-long-id', '65535/udp', 'd'.repeat(50), 'working', '100%', '1.5G', '+1200 -34'];
+  const long: Cells = ['R', '12345678', 'n'.repeat(60), 'agent-with-long-id', '65535/udp', 'd'.repeat(50), 'working', '100%', '1.5G', '+1200 -34', '$12.34'];
   it('never exceeds the width: long columns are truncated, not wrapped', () => {
     for (const width of [40, 60, 79, 119]) {
       const widths = fitColumns([long], width);
@@ -42,10 +44,10 @@ describe('fitColumns and formatRow', () => {
     }
   });
   it('keeps natural widths when they fit', () => {
-    const cells: Cells = ['-', 'abcdef01', 'web', 'a1', '', '', '-', '-', '-', '-'];
+    const cells: Cells = ['-', 'abcdef01', 'web', 'a1', '', '', '-', '-', '-', '-', '-'];
     const widths = fitColumns([cells], 100);
-    expect(widths).toEqual([1, 8, 4, 5, 4, 3, 8, 3, 3, 7]);
-    expect(formatRow(cells, widths, 100)).toBe('  -  abcdef01  web   a1                -         -    -    -');
+    expect(widths).toEqual([1, 8, 4, 5, 4, 3, 8, 3, 3, 7, 4]);
+    expect(formatRow(cells, widths, 100)).toBe('  -  abcdef01  web   a1                -         -    -    -        -');
   });
   it('truncates with an ellipsis', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');

@@ -1,10 +1,11 @@
 // Pure presentation: a session becomes table cells, columns are fitted to the
 // terminal width (truncated, never wrapped), and the title and menu become text.
+import type { MenuItem } from './actions.js';
 import { shortId, type Session } from '../../protocol/session.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 
-export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM', 'CHANGES'] as const;
-export type Cells = [string, string, string, string, string, string, string, string, string, string];
+export const COLUMNS = ['S', 'UUID', 'NAME', 'AGENT', 'PORT', 'DNS', 'ACTIVITY', 'CPU', 'MEM', 'CHANGES', 'COST'] as const;
+export type Cells = [string, string, string, string, string, string, string, string, string, string, string];
 /** Index of the ACTIVITY cell, which the table colours. */
 export const ACTIVITY_COLUMN = 6;
 
@@ -13,7 +14,7 @@ export const GAP = 2;
 /** The selection marker in front of every row (`> ` or two spaces). */
 export const MARKER_WIDTH = 2;
 
-const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3, 7];
+const MIN_WIDTH = [1, 4, 4, 5, 4, 3, 8, 3, 3, 7, 4];
 /** Columns that give way first when the terminal is narrow. */
 const FLEXIBLE = [2, 3, 5];
 
@@ -29,7 +30,20 @@ export function sessionCells(session: Session, unreachable: boolean): Cells {
     formatCpu(session.cpu_percent),
     formatMem(session.mem_bytes),
     formatChanges(session),
+    formatCost(session.cost_usd),
   ];
+}
+
+/** Dollars with cents, a tenth of a cent under a dollar's worth of tokens; `-` when unknown. */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd) || usd < 0) return '-';
+  return usd < 1 ? `$${usd.toFixed(3)}` : `$${usd.toFixed(2)}`;
+}
+
+/** What every listed session's conversation has cost; undefined when none is known. */
+export function totalCost(sessions: ReadonlyArray<Pick<Session, 'cost_usd'>>): number | undefined {
+  const known = sessions.filter((s) => typeof s.cost_usd === 'number');
+  return known.length === 0 ? undefined : known.reduce((a, s) => a + (s.cost_usd ?? 0), 0);
 }
 
 /** `+120 -8` at the end of the last turn; `-` without a repository or before the first turn. */
@@ -113,12 +127,26 @@ export function formatClock(epochMs: number): string {
   return [d.getHours(), d.getMinutes()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
+export type CountedActivity = 'waiting' | 'working' | 'idle';
+export type ActivityCounts = Record<CountedActivity, number>;
+const COUNTED: CountedActivity[] = ['waiting', 'working', 'idle'];
+
+/** `2 waiting · 5 working · 1 idle`; empty when nothing is counted. `waitingNote` follows the waiting count. */
+export function activitySummary(counts: ActivityCounts | undefined, waitingNote = ''): string {
+  if (!counts) return '';
+  return COUNTED.filter((a) => counts[a] > 0)
+    .map((a) => `${counts[a]} ${a}${a === 'waiting' ? waitingNote : ''}`)
+    .join(' · ');
+}
+
 export interface TitleInput {
-  /** Counts by activity, e.g. `2 waiting · 5 working`; empty when none. */
-  activity?: string;
+  /** How many sessions wait, work, idle. */
+  activity?: ActivityCounts;
   /** Waiting sessions not on screen (scrolled away or filtered out). */
   waitingHidden?: number;
   sessions: number;
+  /** Total estimated cost of the sessions' conversations; absent when unknown. */
+  cost?: number;
   unreachableAgents: number;
   broken: number;
   load: readonly number[];
@@ -130,14 +158,16 @@ export function titleText(t: TitleInput, width: number): string {
   const left = 'convocate';
   const right = `${formatLoad(t.load)}  ${formatClock(t.now)}`;
   const notes = [`${t.sessions} session${t.sessions === 1 ? '' : 's'}`];
+  if (t.cost !== undefined) notes.push(formatCost(t.cost));
   if (t.unreachableAgents > 0) notes.push(`${t.unreachableAgents} agent${t.unreachableAgents === 1 ? '' : 's'} unreachable`);
   if (t.broken > 0) notes.push(`${t.broken} unreadable`);
-  const waiting = /\d+ waiting/.exec(t.activity ?? '')?.[0];
   const hidden = t.waitingHidden ? ` (${t.waitingHidden} off-screen)` : '';
-  if (t.activity) notes.unshift(t.activity.replace(/(\d+ waiting)/, `$1${hidden}`));
+  const summary = activitySummary(t.activity, hidden);
+  if (summary) notes.unshift(summary);
   const middle = notes.join(' · ');
   // The waiting count is the last thing to go when the terminal is narrow.
-  const urgent = waiting ? `${waiting}${hidden}` : undefined;
+  const waiting = t.activity?.waiting ?? 0;
+  const urgent = waiting > 0 ? `${waiting} waiting${hidden}` : undefined;
   const layouts = urgent ? [[left, middle, right], [left, urgent, right], [left, urgent]] : [[left, middle, right]];
   for (const parts of [...layouts, [left, right], [left]]) {
     const used = parts.reduce((a, p) => a + p.length, 0) + 2 * (parts.length - 1);
@@ -151,30 +181,6 @@ export function titleText(t: TitleInput, width: number): string {
   }
   return truncate(left, width);
 }
-
-export interface MenuItem {
-  key: string;
-  label: string;
-}
-
-export const MAIN_MENU: MenuItem[] = [
-  { key: 'Enter', label: 'attach' },
-  { key: 'W', label: 'watch' },
-  { key: 'Tab', label: 'next' },
-  { key: '/', label: 'filter' },
-  { key: 'P', label: 'preview' },
-  { key: 'N', label: 'new' },
-  { key: 'C', label: 'clone' },
-  { key: 'E', label: 'edit' },
-  { key: 'B', label: 'bg' },
-  { key: 'D', label: 'delete' },
-  { key: 'K', label: 'kill' },
-  { key: 'O', label: 'override' },
-  { key: 'R', label: 'restart' },
-  { key: 'V', label: 'diff' },
-  { key: 'S', label: 'settings' },
-  { key: 'Q', label: 'quit' },
-];
 
 /** Packs menu items into as few lines of at most `width` cells as it takes. */
 export function menuLines(items: readonly MenuItem[], width: number): MenuItem[][] {

@@ -1,9 +1,10 @@
 // Builders shared by the app and UI tests: sessions and states with sensible
 // defaults, and keys run through the reducer.
-import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_USAGE, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
 import type { MergedList } from './agents.js';
 import { charKey, type KeyPress } from './keys.js';
-import { reduce, type AppEvent, type Transition } from './reducer.js';
+import { reduce } from './reducer.js';
+import type { AppEvent, Transition } from './transition.js';
 import { initialState, type AppState } from './state.js';
 
 let n = 0;
@@ -20,6 +21,7 @@ export function makeSession(over: Partial<Session> = {}): Session {
     ...DEFAULT_LIMITS,
     ...NO_WORKSPACE,
     ...NO_CHANGES,
+    ...NO_USAGE,
     created_at: '2025-01-01T00:00:00Z',
     last_accessed: `2025-01-01T00:00:${String(n % 60).padStart(2, '0')}Z`,
     running: false,

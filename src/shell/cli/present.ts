@@ -31,6 +31,10 @@ export interface SessionJson {
   changes_files: number | null;
   changes_added: number | null;
   changes_removed: number | null;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  cost_usd: number | null;
+  context_percent: number | null;
 }
 
 export function toJson(s: Session): SessionJson {
@@ -61,6 +65,10 @@ export function toJson(s: Session): SessionJson {
     changes_files: s.changes_files ?? null,
     changes_added: s.changes_added ?? null,
     changes_removed: s.changes_removed ?? null,
+    tokens_in: s.tokens_in ?? null,
+    tokens_out: s.tokens_out ?? null,
+    cost_usd: s.cost_usd ?? null,
+    context_percent: s.context_percent ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import type { AgentDirectory } from '../client/agent-directory.js';
 import { DEFAULT_PEEK_LINES, MAX_PEEK_LINES } from '../../protocol/ops.js';
 import { peekCommand } from './peek.js';
 import { diffCommand } from './diff.js';
+import { usageCommand } from './usage-command.js';
 import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
@@ -143,6 +144,11 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .option('--stat', 'a diffstat instead of the patch')
     .option('--base <ref>', 'compare against this ref (default: the branch the session was made from)')
     .action(withDir((d, id: string, opts: { stat?: boolean; base?: string }) => diffCommand(d, io, id, opts)));
+  program
+    .command('usage')
+    .description("what each session's Claude has used: tokens, estimated cost, context; per agent and in total")
+    .option('--json', 'print {sessions, agents, total, prices_date}')
+    .action(withDir((d, opts: { json?: boolean }) => usageCommand(d, io, opts)));
   program
     .command('restart <id>')
     .description("start a stopped session in the background, resuming its Claude conversation")

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
+import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_USAGE, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
 import type { AgentClient } from './agent-client.js';
 import { MultiAgentDirectory, resolveSession } from './directory.js';
 import { parseHostPort } from './registry.js';
 import { Backoff } from './backoff.js';
 
-const base = { port: 0, protocol: 'tcp' as const, dns_name: '', created_at: '', last_accessed: '', running: false, attached: false, state: '-' as const, ...DEFAULT_LIMITS, ...NO_WORKSPACE, ...NO_CHANGES, ...NO_ACTIVITY, ...NO_RESOURCES };
+const base = { port: 0, protocol: 'tcp' as const, dns_name: '', created_at: '', last_accessed: '', running: false, attached: false, state: '-' as const, ...DEFAULT_LIMITS, ...NO_WORKSPACE, ...NO_CHANGES, ...NO_USAGE, ...NO_ACTIVITY, ...NO_RESOURCES };
 const sessions: Session[] = [
   { ...base, uuid: 'aaaa1111-0000-4000-8000-000000000001', name: 'web', agent_id: 'a1' },
   { ...base, uuid: 'aaaa2222-0000-4000-8000-000000000002', name: 'api', agent_id: 'a1' },

@@ -3,7 +3,7 @@
 import { Box, useInput, type Key } from 'ink';
 import { useCallback, useMemo, useSyncExternalStore } from 'react';
 import { activityCounts } from '../app/cockpit.js';
-import { windowStart } from '../app/format.js';
+import { totalCost, windowStart } from '../app/format.js';
 import { screenLayout, type Layout } from '../app/layout.js';
 import type { AppStore } from '../app/store.js';
 import { isUnreachable, selectedSession, type AppState } from '../app/state.js';
@@ -41,6 +41,7 @@ export function App({ store }: { store: AppStore }) {
   const width = layout.width;
   const busy = state.mode.screen === 'busy' ? state.mode.label : undefined;
   const counts = useMemo(() => activityCounts(state.sessions), [state.sessions]);
+  const cost = useMemo(() => totalCost(state.sessions), [state.sessions]);
 
   return (
     <Box flexDirection="column" width={width}>
@@ -49,6 +50,7 @@ export function App({ store }: { store: AppStore }) {
         activity={counts}
         waitingHidden={waitingOffScreen(state, layout.table.height - 1)}
         sessions={state.sessions.length}
+        cost={cost}
         unreachableAgents={state.unreachable.length}
         broken={state.broken.length}
         load={state.load}

@@ -11,7 +11,7 @@ import { SessionForm } from './SessionForm.js';
 import { SessionTable } from './SessionTable.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { DiffView } from './DiffView.js';
-import { MAIN_MENU } from '../app/format.js';
+import { MAIN_MENU } from '../app/actions.js';
 
 const lines = (frame: string | undefined) => (frame ?? '').split('\n');
 
@@ -21,10 +21,10 @@ describe('SessionTable', () => {
 
   it('shows every column, marks the selection and greys unreachable agents with ?', () => {
     const { lastFrame } = render(
-      <SessionTable sessions={[running, offline]} unreachable={['a2']} selected={running.uuid} loaded width={79} height={10} />,
+      <SessionTable sessions={[running, offline]} unreachable={['a2']} selected={running.uuid} loaded width={100} height={10} />,
     );
     const [header, first, second] = lines(lastFrame());
-    expect(header).toMatch(/S\s+UUID\s+NAME\s+AGENT\s+PORT\s+DNS/);
+    expect(header).toMatch(/S\s+UUID\s+NAME\s+AGENT\s+PORT\s+DNS\s+ACTIVITY\s+CPU\s+MEM\s+CHANGES\s+COST/);
     expect(first).toMatch(/^> R\s+\w{8}\s+web\s+a1\s+8080\/tcp\s+web\.dev/);
     expect(second).toMatch(/^ {2}\?\s+\w{8}\s+far\s+a2/);
   });
