@@ -8,7 +8,6 @@ import { runShell } from '../shell/cli/program.js';
 import { resolveShellConfig } from '../shell/config.js';
 import { VERSION } from '../protocol/version.js';
 import { openDirectory } from '../shell/open-directory.js';
-import { activityChange } from '../shell/status/activity-change.js';
 
 // React's development build renders several times slower; the TUI (React) is
 // imported dynamically below, after this line has run.
@@ -51,9 +50,9 @@ const code = await runShell(process.argv.slice(2), {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new Error('the TUI needs a terminal; for scripts see `convocate help`');
     }
-    const [{ runTui }, { subscribeStatus }, { notifyEnabled }] = await Promise.all([
+    const [{ runTui }, { tuiSubscription }, { notifyEnabled }] = await Promise.all([
       import('../shell/tui/run.js'),
-      import('../shell/status/subscribe.js'),
+      import('../shell/status/tui-events.js'),
       import('../shell/tui/notify.js'),
     ]);
     const { stateDir } = resolveShellConfig();
@@ -63,21 +62,7 @@ const code = await runShell(process.argv.slice(2), {
       stdout: process.stdout,
       version: VERSION,
       notify: notifyEnabled(flags?.notify, process.env),
-      // Status events from `convocate status-serve`, when one runs on this host, and from the embedded agent.
-      subscribe: (onChange) => {
-        const onEvent = (ev: StatusEvent): void => {
-          if (ev.type === 'agent.heartbeat') directory.noteHeartbeat(ev.agent_id, ev.timestamp);
-          else onChange(activityChange(ev));
-        };
-        const remote = subscribeStatus(stateDir, onEvent);
-        localEvents.on('event', onEvent);
-        return {
-          close: () => {
-            remote.close();
-            localEvents.off('event', onEvent);
-          },
-        };
-      },
+      subscribe: tuiSubscription(directory, stateDir, localEvents),
     });
   },
   statusServe: async (flags) => {
