@@ -114,8 +114,14 @@ describe('the cockpit with the real Claude Code', () => {
     await pty.keys('Tab');
     await pty.waitFor((s) => rowOf(s, 'ask')?.selected === true, 'the highlight on ask');
     await pty.keys('Enter');
-    await pty.waitForText(/Do you want to proceed\?|touch \/home\/convocate\/tool-ran/, 30_000);
+    // The preview shows the same prompt: attached means the menu is gone too.
+    await pty.waitFor((s) => /Do you want to proceed\?|touch \/home\/convocate\/tool-ran/.test(s) && !s.includes('Enter attach'), 'attached to ask', 30_000);
     await pty.keys('C-b', 'd');
     await pty.waitForText('Enter attach', 15_000);
+    // Reloads after the attach and the detach saw the same waiting change: it still rang once.
+    await pty.type('/no-such-row');
+    await pty.waitForText('0 of 2');
+    await pty.keys('Escape');
+    expect((await readFile(out, 'utf8')).split(notify)).toHaveLength(2);
   });
 });
