@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import { toConvocateError } from '../protocol/errors.js';
 import type { AgentDirectory } from '../shell/client/agent-directory.js';
 import { bridgeAttach } from './attach-bridge.js';
-import { EventHub } from './event-hub.js';
+import type { EventHub } from './event-hub.js';
 import { LoginLimiter } from './rate-limit.js';
 import { COOKIE_NAME, cookieFrom, readToken, sameSecret, signCookie, verifyCookie } from './token.js';
 import { listJson, peekJson } from './api.js';

@@ -125,7 +125,7 @@ function App() {
           {visible.map((r) => {
             const cells = sessionCells(r as unknown as Session, false);
             return (
-              <tr key={r.uuid} data-uuid={r.uuid} class={r.uuid === selected ? 'selected' : ''} onClick={() => setSelected(r.uuid === selected ? undefined : r.uuid)}>
+              <tr key={r.uuid} data-uuid={r.uuid} class={r.uuid === selected ? 'selected' : ''} onClick={() => setSelected(r.uuid)}>
                 {cells.map((cell, i) => (
                   <td key={COLUMNS[i]} data-label={COLUMNS[i]} class={i === 6 ? `activity ${r.activity}` : `col-${COLUMNS[i]}`}>{cell}</td>
                 ))}

@@ -1,5 +1,5 @@
 // The attach view: xterm.js over the attach WebSocket, sized to fill its box
-// and following every resize; Ctrl-B D (tmux) or Detach returns to the list.
+// and following every resize; Ctrl-B D (tmux) or Detach (closes the socket) returns to the list.
 // On a phone a row of keys supplies what its keyboard lacks.
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -12,6 +12,7 @@ const PHONE_KEYS: Array<[string, string]> = [
 export function TerminalView(props: { uuid: string; name: string; readOnly: boolean; onExit: (why: string) => void }) {
   const box = useRef<HTMLDivElement>(null);
   const sendRef = useRef<(data: string) => void>(() => undefined);
+  const detachRef = useRef<() => void>(() => undefined);
   const [ctrl, setCtrl] = useState(false);
   const ctrlRef = useRef(false);
   ctrlRef.current = ctrl;
@@ -38,6 +39,12 @@ export function TerminalView(props: { uuid: string; name: string; readOnly: bool
       ws.send(enc.encode(out));
     };
     sendRef.current = send;
+    // Closing the socket ends the relay: the agent detaches, the container runs on.
+    detachRef.current = () => {
+      ws.onclose = null;
+      ws.close();
+      props.onExit('detached');
+    };
     ws.onopen = () => sendSize();
     ws.onmessage = (e) => {
       if (typeof e.data === 'string') error = (JSON.parse(e.data) as { error?: string }).error ?? '';
@@ -63,7 +70,7 @@ export function TerminalView(props: { uuid: string; name: string; readOnly: bool
     <div class="attach">
       <div class="attach-bar">
         <span class="attach-name">{props.readOnly ? 'watching' : 'attached'}: {props.name}</span>
-        <button type="button" onClick={() => sendRef.current('\x02d')}>Detach</button>
+        <button type="button" onClick={() => detachRef.current()}>Detach</button>
       </div>
       <div class="term" ref={box} data-testid="terminal" />
       <div class="phone-keys">
