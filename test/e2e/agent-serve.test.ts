@@ -157,16 +157,24 @@ describe('convocate-agent serve over OpenSSH', () => {
         () => ({ answered: true, ok: true }),
         (err: Error) => ({ answered: !/closed without an answer|unreachable|did not answer|ECONNRESET|Not connected|No response/i.test(err.message), ok: false }),
       );
+    let clonesDone = 0;
+    const cloneOps = cloneSources.map((t, i) =>
+      track(client.call('clone', { source_id: t.uuid, name: `clone-${i}` })).then((o) => {
+        if (o.ok) clonesDone++;
+        return o;
+      }),
+    );
     const ops = [
       ...editTargets.map((t, i) => track(client.call('edit', { id: t.uuid, name: `edited-${i}`, port: -1 }))),
-      ...cloneSources.map((t, i) => track(client.call('clone', { source_id: t.uuid, name: `clone-${i}` }))),
+      ...cloneOps,
       ...doomed.map((t) => track(client.call('delete', { id: t.uuid }))),
       ...Array.from({ length: 25 }, (_, i) => track(client.call('create', { name: `late-${i}`, port: -1 }))),
     ];
     expect(ops).toHaveLength(100);
     // Kill the moment the agent is visibly mid-flight: a clone staging dir or a session lock on disk.
     const inFlight = async () => (await readdir(agent.sessionsDir)).some((n) => n.startsWith('.clone-') || n.endsWith('.lock'));
-    await waitFor('the agent mid-flight', async () => ((await inFlight()) ? true : undefined), 30_000);
+    // At least one clone has finished first, so that the clone check below always has one to look at.
+    await waitFor('a clone done and the agent still mid-flight', async () => (clonesDone > 0 && (await inFlight()) ? true : undefined), 60_000);
     await agent.kill('SIGKILL');
     const outcomes = await Promise.all(ops);
     await client.close();
@@ -202,6 +210,8 @@ describe('convocate-agent serve over OpenSSH', () => {
       if (now) expect(now).toMatchObject({ name: d.name, state: '-' });
     }
     const clones = sessions.filter((x) => x.name.startsWith('clone-'));
+    expect(clones.length).toBeGreaterThanOrEqual(clonesDone);
+    expect(clones.length).toBeGreaterThan(0);
     for (const c of clones) {
       // A clone that exists is whole: its copied home is complete.
       expect((await readFile(join(agent.sessionsDir, c.uuid, 'home', 'payload.bin'))).length).toBe(payload.length);

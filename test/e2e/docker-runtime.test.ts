@@ -171,8 +171,12 @@ describe('DockerRuntime', () => {
     await runtime.run(b); // leftover-free re-run, then stop without removing via the API
     await docker.getContainer(containerName(b.uuid)).stop({ t: 0 });
 
+    // A container of this test's agent that is not a session: it must not be listed.
+    const foreign = await docker.createContainer({
+      Image: sessionImage(), name: `convocate-test-foreign-${a.uuid.slice(0, 8)}`, Cmd: ['true'], Labels: { 'convocate.agent': agentId },
+    });
     const spy = vi.spyOn(docker, 'listContainers');
-    const all = await runtime.list();
+    const all = await runtime.list().finally(() => foreign.remove({ force: true }));
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
     const ours = all.filter((c) => c.uuid === a.uuid || c.uuid === b.uuid).sort((x, y) => Number(y.running) - Number(x.running));
@@ -180,8 +184,13 @@ describe('DockerRuntime', () => {
       { uuid: a.uuid, running: true, image: sessionImage() },
       { uuid: b.uuid, running: false, image: sessionImage() },
     ]);
-    const labelled = await docker.listContainers({ all: true, filters: { label: ['convocate.session'] } });
-    expect(all.map((c) => c.containerId).sort()).toEqual(labelled.map((c) => c.Id).sort());
+    // Checked against each container itself, not the query list() wraps (other sessions may share the daemon).
+    expect(all.map((c) => c.containerId)).not.toContain(foreign.id);
+    for (const spec of [a, b]) {
+      const info = await docker.getContainer(containerName(spec.uuid)).inspect();
+      expect(ours.find((c) => c.uuid === spec.uuid)?.containerId).toBe(info.Id);
+    }
+    expect(all.every((c) => /^[0-9a-f-]{36}$/.test(c.uuid))).toBe(true);
 
     await runtime.run(b); // removes the stopped leftover of the same name
     await runtime.waitReady(b.uuid);

@@ -37,8 +37,10 @@ function collect(handle: AttachHandle): { text: () => string } {
   return { text: () => out };
 }
 
+/** tmux in the session as its user; a failing tmux command fails the test (exec itself never throws on one). */
 async function tmux(uuid: string, ...args: string[]): Promise<string> {
   const r = await agent.runtime.exec(uuid, ['tmux', ...args], { user: 'convocate' });
+  if (r.exitCode !== 0) throw new Error(`tmux ${args.join(' ')} exited ${r.exitCode}: ${r.output.trim()}`);
   return r.output.trim();
 }
 

@@ -4,14 +4,15 @@
 // 1 GB file. The agent's view of its port, protocol, DNS name and timestamps
 // does not move, a restart publishes the same port, and nothing outside the
 // home is read or written on the host.
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/protocol/session.js';
 import { containerName } from '../../src/agent/runtime/container-runtime.js';
 import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
 import { makeTestAgent, type TestAgent } from '../helpers/agent.js';
-import { dockerClient } from '../helpers/docker.js';
+import { dockerClient, waitFor } from '../helpers/docker.js';
 
 let agent: TestAgent;
 
@@ -29,7 +30,6 @@ const HOSTILE = [
   'printf "garbage\\n\\033[2J999999999\\n" > .convocate-clients',
   `printf '{"activity":"\\033[31mworking","since":"never"}' > .convocate-activity`,
   'ln -sf /etc/shadow shadow-link',
-  'ln -sf /etc/shadow .convocate-state',
   'mkfifo fifo-trap',
   'truncate -s 1G big.bin',
 ].join('\n');
@@ -77,6 +77,36 @@ describe('a hostile container', () => {
     expect(await readlink(join(cloneHome, 'shadow-link'))).toBe('/etc/shadow');
     expect((await lstat(join(cloneHome, 'fifo-trap'))).isFIFO()).toBe(true);
     expect(clone).toMatchObject({ port: 0, dns_name: '' });
+  });
+
+  // The agent's own files in the home (activity, clients) turned into links to host files whose
+  // content would show if read: what the agent reports proves it did not read them.
+  it('never reads a host file through a link at a name the agent reads', async () => {
+    const secrets = await mkdtemp(join(tmpdir(), 'hostile-secrets-'));
+    try {
+      await writeFile(join(secrets, 'activity'), `working\n${new Date().toISOString()}\nHOST-SECRET-DETAIL\n`);
+      await writeFile(join(secrets, 'clients'), '5\n');
+      const s = await agent.api.call('create', { name: 'linker' });
+      await agent.api.call('restart', { id: s.uuid });
+      const detailOf = async () => (await agent.api.call('list', null)).sessions.find((x) => x.uuid === s.uuid);
+      const sh = async (script: string) => {
+        const r = await agent.runtime.exec(s.uuid, ['sh', '-c', `set -e; cd /home/convocate; ${script}`], { user: 'root' });
+        expect(r.exitCode, r.output).toBe(0);
+      };
+      // Control: a regular activity file at the same name is read.
+      await sh(`printf 'working\\n%s\\nCONTROL-DETAIL\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > .convocate-activity.new && mv .convocate-activity.new .convocate-activity`);
+      await waitFor('the control detail', async () => ((await detailOf())?.activity_detail === 'CONTROL-DETAIL' ? true : undefined), 30_000);
+      await sh(`ln -sfn ${join(secrets, 'activity')} .convocate-activity; ln -sfn ${join(secrets, 'clients')} .convocate-clients`);
+      const seen = await waitFor('the agent to read the linked files', async () => {
+        const now = await detailOf();
+        return now && now.activity_detail !== 'CONTROL-DETAIL' ? now : undefined;
+      }, 30_000);
+      expect(seen.activity_detail).not.toContain('HOST-SECRET');
+      expect(seen.activity).not.toBe('working');
+      expect(seen.attached).toBe(false);
+    } finally {
+      await rm(secrets, { recursive: true, force: true });
+    }
   });
 
   it('cannot flood the agent through an exec: output is capped and a stuck exec times out', async () => {

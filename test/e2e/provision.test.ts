@@ -243,7 +243,9 @@ describe('convocate-host on fresh hosts', () => {
       expect((await onShell(`cut -d' ' -f2 ${pin}`)).stdout).toBe((await onShell("cut -d' ' -f2 /root/other.pub")).stdout);
       // The shell's own client refuses the agent as well.
       const ls = await onShell('convocate ls --json', true);
-      expect(JSON.stringify(ls)).not.toContain('"name":"x"');
+      const names = (JSON.parse(ls.stdout) as Array<{ name: string }>).map((s) => s.name);
+      expect(names).not.toContain('x');
+      expect(ls.stderr).toContain(`agent ${AGENT_ID} unreachable`);
     } finally {
       await onShell(`cp /root/pin.bak ${pin}`);
     }

@@ -19,6 +19,7 @@ export const JSON_KEYS = [
   'activity', 'activity_since', 'activity_detail', 'cpu_percent', 'mem_bytes',
   'repo', 'branch', 'cpus', 'memory_bytes', 'egress', 'egress_allow',
   'changes_files', 'changes_added', 'changes_removed',
+  'tokens_in', 'tokens_out', 'cost_usd', 'context_percent',
 ];
 
 export interface CliResult {

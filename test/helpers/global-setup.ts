@@ -5,11 +5,13 @@
 import Docker from 'dockerode';
 import type { TestProject } from 'vitest/node';
 import { buildSessionImage, DEFAULT_IMAGE } from '../../src/agent/image/build.js';
+import { ensureFreshDist } from './fresh-dist.js';
 
 export const HOW_TO_GET_DOCKER =
   'e2e tests need a running Docker daemon: `apt-get install -y docker.io && (dockerd >/var/log/dockerd.log 2>&1 &)`, or run `.ci/run`';
 
 export default async function setup(project: TestProject): Promise<void> {
+  ensureFreshDist(project.config.root, (line) => process.stderr.write(`${line}\n`));
   const docker = new Docker();
   try {
     await docker.ping();

@@ -6,17 +6,19 @@ import { open, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENTS_FILE, LiveState } from '../../src/agent/engine/live-state.js';
-import type { ContainerInfo, ContainerRuntime } from '../../src/agent/runtime/container-runtime.js';
+import { FakeRuntime } from '../../src/agent/runtime/fake-runtime.js';
 import type { ListResult } from '../../src/protocol/ops.js';
 import { ctx, newStore, useTempDir } from './store-helpers.js';
 
 useTempDir();
 
-/** Only `list` is reached by LiveState.list(); every session given is running. */
-function fakeRuntime(running: string[]): ContainerRuntime {
-  const list = async (): Promise<ContainerInfo[]> =>
-    running.map((uuid) => ({ uuid, containerId: uuid, running: true, image: 'test' }));
-  return { list } as unknown as ContainerRuntime;
+/** The complete fake runtime, with every session given started (so running). */
+async function fakeRuntime(running: string[], homeOf: (uuid: string) => string): Promise<FakeRuntime> {
+  const runtime = new FakeRuntime({ images: ['test'] });
+  for (const uuid of running) {
+    await runtime.run({ uuid, agentId: 'f1ee0001', image: 'test', homeDir: homeOf(uuid), port: 0, protocol: 'tcp' });
+  }
+  return runtime;
 }
 
 const fifos: string[] = [];
@@ -45,7 +47,7 @@ describe('LiveState: the clients file from the container', () => {
     const store = await newStore();
     const s = await store.create({ name: 'a' });
     await writeFile(join(store.homeDir(s.uuid), CLIENTS_FILE), '2\n');
-    const live = new LiveState(store, fakeRuntime([s.uuid]));
+    const live = new LiveState(store, await fakeRuntime([s.uuid], (u) => store.homeDir(u)));
     expect(attachedOf(await live.list(), s.uuid)).toBe(true);
   });
 
@@ -54,7 +56,7 @@ describe('LiveState: the clients file from the container', () => {
     const s = await store.create({ name: 'a' });
     await writeFile(join(ctx.work, 'outside'), '3\n');
     await symlink(join(ctx.work, 'outside'), join(store.homeDir(s.uuid), CLIENTS_FILE));
-    const live = new LiveState(store, fakeRuntime([s.uuid]));
+    const live = new LiveState(store, await fakeRuntime([s.uuid], (u) => store.homeDir(u)));
     expect(attachedOf(await live.list(), s.uuid)).toBe(false);
   });
 
@@ -64,7 +66,7 @@ describe('LiveState: the clients file from the container', () => {
     const path = join(store.homeDir(s.uuid), CLIENTS_FILE);
     execFileSync('mkfifo', [path]);
     fifos.push(path);
-    const live = new LiveState(store, fakeRuntime([s.uuid]));
+    const live = new LiveState(store, await fakeRuntime([s.uuid], (u) => store.homeDir(u)));
     expect(attachedOf(await within(live.list(), 5_000), s.uuid)).toBe(false);
   });
 });

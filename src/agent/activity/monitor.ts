@@ -42,6 +42,16 @@ export class ActivityMonitor {
 
   /** `load`'s value for `filename` in the home, kept until the file changes. */
   async cached<T>(uuid: string, filename: string, load: () => Promise<T>): Promise<T> {
+    return this.known<T>(uuid, filename) ?? this.load(uuid, filename, load);
+  }
+
+  /** The kept value, without waiting: a list of hundreds of sessions pays no promise per file. */
+  known<T>(uuid: string, filename: string): T | undefined {
+    const w = this.sessions.get(uuid);
+    return w?.watcher && w.files.has(filename) ? (w.files.get(filename) as T) : undefined;
+  }
+
+  private async load<T>(uuid: string, filename: string, load: () => Promise<T>): Promise<T> {
     const w = this.track(uuid);
     if (!w.watcher) return load();
     if (w.files.has(filename)) return w.files.get(filename) as T;

@@ -19,7 +19,7 @@ export class UsageTracker {
   constructor(private readonly homeDir: (uuid: string) => string) {}
 
   /** The figures for a list: from memory, or read once for a session not seen before. */
-  async view(uuid: string, workdir: string): Promise<UsageView> {
+  view(uuid: string, workdir: string): UsageView | Promise<UsageView> {
     const t = this.sessions.get(uuid);
     if (t && t.workdir === workdir) return t.view;
     this.sessions.set(uuid, { workdir, view: NO_USAGE });

@@ -6,7 +6,7 @@
 import { readSmallRegularFile } from '../../lib/small-file.js';
 import { join } from 'node:path';
 import type { ListResult } from '../../protocol/ops.js';
-import { NO_CHANGES, NO_RESOURCES, sessionState, type Session, type SessionMeta } from '../../protocol/session.js';
+import { NO_CHANGES, NO_RESOURCES, type ChangesView, sessionState, type Session, type SessionMeta } from '../../protocol/session.js';
 import { CHANGES_FILE, readChanges } from '../sessions/workspace-files.js';
 import { UsageTracker } from '../activity/usage-tracker.js';
 import { workdir } from './workspace.js';
@@ -77,6 +77,10 @@ export class LiveState {
       ((this.relays.get(meta.uuid) ?? 0) > 0 ||
         (await this.activity.cached(meta.uuid, CLIENTS_FILE, () => this.tmuxClients(meta.uuid))) > 0);
     const locked = !running && mayBeLocked && (await this.store.locks.holder(meta.uuid)) !== undefined;
+    // Kept figures come back without a promise: a list of hundreds of sessions waits only for what it must read.
+    const changes = meta.repo ? (this.activity.known<ChangesView>(meta.uuid, CHANGES_FILE) ?? (await this.activity.cached(meta.uuid, CHANGES_FILE, () => readChanges(this.store.homeDir(meta.uuid))))) : NO_CHANGES;
+    const pending = this.usage.view(meta.uuid, workdir(meta));
+    const usage = pending instanceof Promise ? await pending : pending;
     return {
       ...meta,
       running,
@@ -88,8 +92,8 @@ export class LiveState {
         read: running ? await this.activity.read(meta.uuid) : { kind: 'absent' },
       }),
       ...NO_RESOURCES,
-      ...(meta.repo ? await this.activity.cached(meta.uuid, CHANGES_FILE, () => readChanges(this.store.homeDir(meta.uuid))) : NO_CHANGES),
-      ...(await this.usage.view(meta.uuid, workdir(meta))),
+      ...changes,
+      ...usage,
     };
   }
 

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyScript, factsAfter, keyOf, parseFacts, plan, probeScript, sha256, type Resource } from './desired-state.js';
 
@@ -32,6 +36,30 @@ describe('the step planner', () => {
       'already minted: /etc/convocate/status_host_key',
       'already /opt/convocate/current -> /opt/convocate/1.0.0-abcdef12',
     ]);
+  });
+
+  it('is idempotent for real: the scripts applied by bash leave the probe with nothing to do', () => {
+    const root = mkdtempSync(join(tmpdir(), 'desired-state-'));
+    try {
+      const onDisk: Resource[] = [
+        { kind: 'dir', path: join(root, 'etc'), mode: 0o750 },
+        { kind: 'file', path: join(root, 'etc/x.service'), content: '[Unit]\nDescription=x\n', mode: 0o640 },
+        { kind: 'line', path: join(root, 'etc/keys'), line: 'ssh-ed25519 AAAA x', mode: 0o600 },
+        { kind: 'keypair', path: join(root, 'etc/host_key'), comment: 'k' },
+        { kind: 'link', path: join(root, 'current'), target: join(root, 'v1') },
+      ];
+      const probe = () => plan(onDisk, parseFacts(execFileSync('bash', ['-c', probeScript(onDisk)], { encoding: 'utf8' })));
+      const first = probe();
+      expect(first.map((p) => p.state)).toEqual(['create', 'create', 'create', 'create', 'create']);
+      for (const p of first) {
+        const { script, input } = applyScript(p);
+        execFileSync('bash', ['-c', script], { input: input ?? '', stdio: ['pipe', 'ignore', 'pipe'] });
+      }
+      const second = probe();
+      expect(second.filter((p) => p.state !== 'already').map((p) => p.detail)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('sees a changed file, mode, link or uid as a change, not as done', () => {
