@@ -56,6 +56,7 @@ export async function startAgent(name, sessions = 0) {
   return {
     agentId,
     pid: child.pid,
+    sessionsDir,
     client: () =>
       new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub }),
     async stop() {

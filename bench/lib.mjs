@@ -32,13 +32,20 @@ export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
  * A real agent from the production composition root over temp dirs; `runtime`
  * may be wrapped to count calls; `emitFor` may hand it an event sink.
  */
-export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => undefined, deps = {}) {
+export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => undefined, deps = {}, claude = undefined) {
   const agentId = `bench-${name}-${process.pid}`;
   const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
   const config = resolveAgentConfig({ configDir: join(root, 'agent'), sessionsDir: join(root, 'sessions'), image }, {});
-  // The engine figures compare tmux start-up with raw docker: sessions run a shell, not Claude.
   await mkdir(config.configDir, { recursive: true });
-  await writeFile(join(config.configDir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
+  if (claude) {
+    // Claude against the stand-in Messages API, on the stand-in's network (see stand-in.mjs).
+    await writeFile(join(config.configDir, 'settings.json'), JSON.stringify({ network: claude.network }));
+    const env = `ANTHROPIC_BASE_URL=${claude.url}\nANTHROPIC_API_KEY=${claude.key}\nCLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\n`;
+    await writeFile(join(config.configDir, 'session.env'), env, { mode: 0o600 });
+  } else {
+    // The engine figures compare tmux start-up with raw docker: sessions run a shell, not Claude.
+    await writeFile(join(config.configDir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
+  }
   const built = await buildAgent(config, {
     agentId,
     runtime: wrapRuntime(new DockerRuntime(docker)),

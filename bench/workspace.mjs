@@ -1,18 +1,22 @@
 // Workspace figures, side by side with the raw tools in the same run:
 // `new --repo` + first start until the clone is in place, against a plain
-// `docker run` + `git clone` of the same repository in it; `diff --stat` of a
+// `docker run` + `git clone` of the same repository in it; the same until the
+// real Claude (against the stand-in) is idle, against a plain start until idle
+// plus a raw `git clone` in that container; `diff --stat` of a
 // running session with 1 000 changed files, against raw `git diff --stat`.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { benchAgent, docker, fmt, image, pct, removeByLabel, row, timed } from './lib.mjs';
+import { startStandInAndGit } from './stand-in.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
 const FILES = Number(process.env.BENCH_DIFF_FILES || 1000);
+const CLAUDE_ROUNDS = Number(process.env.BENCH_CLAUDE_ROUNDS || 5);
 
 const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
@@ -27,8 +31,8 @@ async function freePort(address) {
   });
 }
 
-/** A bare repository of `files` small files, served by git daemon on `address`. */
-async function gitServer(address, files) {
+/** A directory holding `repo.git`, a bare repository of `files` small files. */
+async function bareRepo(files) {
   const base = await mkdtemp(join(tmpdir(), 'convocate-bench-git-'));
   const work = join(base, 'work');
   git(base, 'init', '--quiet', '--initial-branch=main', work);
@@ -36,6 +40,12 @@ async function gitServer(address, files) {
   git(work, 'add', '-A');
   git(work, 'commit', '--quiet', '-m', 'files');
   git(base, 'clone', '--quiet', '--bare', work, join(base, 'repo.git'));
+  return base;
+}
+
+/** `bareRepo(files)` served by git daemon on `address`. */
+async function gitServer(address, files) {
+  const base = await bareRepo(files);
   const port = await freePort(address);
   const daemon = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${base}`, `--listen=${address}`, `--port=${port}`, base], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
@@ -130,6 +140,60 @@ async function cloneAtStart() {
   row('ratio convocate / raw (target <= 1.2)', (pct(ours, 50) / pct(raw, 50)).toFixed(3));
 }
 
+/** Polls (bounded) until the session's activity file says `idle`: Claude is up and waits for a prompt. */
+async function claudeIdle(agent, s) {
+  const file = join(agent.store.homeDir(s.uuid), '.convocate-activity');
+  for (let n = 0; n < 12000; n++) {
+    if (existsSync(file) && (await readFile(file, 'utf8').catch(() => '')).startsWith('idle\n')) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`Claude in ${s.name} did not become idle`);
+}
+
+/**
+ * The real Claude against the stand-in: `new --repo` + first start until Claude
+ * is idle in the cloned workspace, against a plain start until idle plus a raw
+ * `git clone` of the same repository from inside that session's container.
+ */
+async function cloneAtStartWithClaude() {
+  const base = await bareRepo(2000);
+  const env = await startStandInAndGit(base);
+  const agent = await benchAgent('ws-claude', undefined, undefined, undefined, env);
+  const url = env.gitUrl('repo.git');
+  const ours = [];
+  const raw = [];
+  try {
+    for (let i = 0; i < CLAUDE_ROUNDS; i++) {
+      const t = await timed(async () => {
+        const s = await agent.api.call('create', { name: `wsc-${i}`, repo: url });
+        await agent.api.call('restart', { id: s.uuid });
+        await claudeIdle(agent, s);
+        if (!existsSync(join(agent.store.homeDir(s.uuid), 'work', '.git', 'convocate-base'))) throw new Error('idle before the clone');
+        return s;
+      });
+      ours.push(t.ms);
+      await agent.api.call('kill', { id: t.value.uuid });
+      const plain = await timed(async () => {
+        const s = await agent.api.call('create', { name: `plain-${i}` });
+        await agent.api.call('restart', { id: s.uuid });
+        await claudeIdle(agent, s);
+        return s;
+      });
+      const c = docker.getContainer(`convocate-session-${plain.value.uuid}`);
+      const clone = await timed(() => execIn(c, ['git', 'clone', '--quiet', url, `/tmp/raw-${i}`]));
+      raw.push(plain.ms + clone.ms);
+      await agent.api.call('kill', { id: plain.value.uuid });
+    }
+  } finally {
+    await agent.cleanup();
+    await env.stop();
+    await rm(base, { recursive: true, force: true });
+  }
+  row('new --repo + first start until Claude idle (p50/p95)', fmt(pct(ours, 50)), fmt(pct(ours, 95)));
+  row('raw plain start until idle + git clone (p50/p95)', fmt(pct(raw, 50)), fmt(pct(raw, 95)));
+  row('ratio convocate / raw (target <= 1.2)', (pct(ours, 50) / pct(raw, 50)).toFixed(3));
+}
+
 async function diffStat() {
   const agent = await benchAgent('ws-diff');
   const network = await agent.runtime.ensureSessionsNetwork();
@@ -160,5 +224,7 @@ async function diffStat() {
 }
 
 console.log(`# workspace benchmark (image ${image}, ${ROUNDS} rounds)`);
-await cloneAtStart();
-await diffStat();
+const only = process.argv[2];
+if (!only || only === 'clone') await cloneAtStart();
+if (!only || only === 'claude') await cloneAtStartWithClaude();
+if (!only || only === 'diff') await diffStat();

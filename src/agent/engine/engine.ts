@@ -23,11 +23,10 @@ import type { ActivityView } from '../../protocol/session.js';
 import type { SessionEnvStore } from '../config/session-env.js';
 import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
-import { PaneCapture } from './pane-capture.js';
+import { PaneCapture, peekPane } from './pane.js';
 import { PRICES_DATE } from '../../protocol/prices.js';
 import { UsageTracker } from '../activity/usage-tracker.js';
 import { diffCommand, diffResult, ownerOf, workdir, workspaceEnv } from './workspace.js';
-import { peekPane } from './peek.js';
 import { admit, CgroupResourceProbe, type ResourceProbe } from './admission.js';
 import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 

@@ -2,6 +2,7 @@
 // the container's reach; it is still read as untrusted (it may come from the
 // first layout, or a hand edit): no symlinks, no FIFOs, a size cap, and a full
 // shape check with strict RFC 3339 timestamps before anything is believed.
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
@@ -21,19 +22,63 @@ export type ReadResult =
 
 /** `dir` is the session dir `<sessions-dir>/<uuid>`. */
 export async function readSessionFile(dir: string, uuid: string): Promise<ReadResult> {
+  const path = join(dir, SESSION_FILE);
+  const cached = cachedMeta(path, uuid);
+  if (cached) return { ok: true, meta: cached };
   let text: string;
+  let stat: Stats;
   try {
-    text = readUntrusted(join(dir, SESSION_FILE));
+    ({ text, stat } = readUntrusted(path));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const missing = (code === 'ENOENT' || code === 'ENOTDIR') && !(await isDir(dir));
     return { ok: false, missing, error: describe(err) };
   }
   try {
-    return { ok: true, meta: parseSessionMeta(text, uuid) };
+    const meta = parseSessionMeta(text, uuid);
+    remember(path, uuid, stat, meta);
+    return { ok: true, meta: structuredClone(meta) };
   } catch (err) {
     return { ok: false, missing: false, error: describe(err) };
   }
+}
+
+/**
+ * Parsed metadata by file identity: a list re-reads only the files that changed.
+ * A hit needs the same device, inode, size, mtime and ctime (a write through
+ * any path changes the ctime, an atomic replace the inode), so nothing stale
+ * or planted is ever served; each caller gets its own copy.
+ */
+interface CachedMeta {
+  uuid: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  meta: SessionMeta;
+}
+const MAX_CACHED = 20_000;
+const metaCache = new Map<string, CachedMeta>();
+
+function sameFile(a: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>, b: CachedMeta): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+function cachedMeta(path: string, uuid: string): SessionMeta | undefined {
+  const hit = metaCache.get(path);
+  if (!hit || hit.uuid !== uuid) return undefined;
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st?.isFile() || !sameFile(st, hit)) {
+    metaCache.delete(path);
+    return undefined;
+  }
+  return structuredClone(hit.meta);
+}
+
+function remember(path: string, uuid: string, st: Stats, meta: SessionMeta): void {
+  if (metaCache.size >= MAX_CACHED) metaCache.delete(metaCache.keys().next().value!);
+  metaCache.set(path, { uuid, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, meta: structuredClone(meta) });
 }
 
 export async function writeSessionFile(dir: string, meta: SessionMeta): Promise<void> {
@@ -126,8 +171,9 @@ function parseLimits(o: Record<string, unknown>): SessionLimits {
 }
 
 /** Synchronous on purpose: listing reads every session.json at once (see readSmallRegularFileSync). */
-function readUntrusted(path: string): string {
-  return readSmallRegularFileSync(path, MAX_BYTES).bytes.toString('utf8');
+function readUntrusted(path: string): { text: string; stat: Stats } {
+  const { bytes, stat } = readSmallRegularFileSync(path, MAX_BYTES);
+  return { text: bytes.toString('utf8'), stat };
 }
 
 async function isDir(path: string): Promise<boolean> {

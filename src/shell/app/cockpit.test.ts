@@ -3,8 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Activity, Session } from '../../protocol/session.js';
 import { activityCounts, activityNews, needingOrder } from './cockpit.js';
+import { activitySummary } from './format.js';
 import { charKey, namedKey } from './keys.js';
-import { reduce, type AppEvent } from './reducer.js';
+import { reduce } from './reducer.js';
+import type { AppEvent } from './transition.js';
 import { baseState, key, letter, makeList, makeSession, run } from './testing.js';
 
 const tab = key(namedKey('tab'));
@@ -156,7 +158,8 @@ describe('notifications', () => {
 
 describe('counts', () => {
   it('counts waiting, working and idle sessions for the title', () => {
-    expect(activityCounts(all)).toBe('2 waiting · 1 working · 2 idle');
-    expect(activityCounts([stopped])).toBe('');
+    expect(activityCounts(all)).toEqual({ waiting: 2, working: 1, idle: 2 });
+    expect(activitySummary(activityCounts(all))).toBe('2 waiting · 1 working · 2 idle');
+    expect(activitySummary(activityCounts([stopped]))).toBe('');
   });
 });

@@ -3,8 +3,9 @@
 // worth a bell (each change once).
 import type { Activity, Session } from '../../protocol/session.js';
 import type { KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import type { AppState } from './state.js';
+import type { ActivityCounts } from './format.js';
 import { applyView } from './view.js';
 
 /** Waiting sessions first, oldest wait first; then idle ones, longest idle first. */
@@ -48,14 +49,11 @@ export function filterKey(state: AppState, key: KeyPress): Transition {
   }
 }
 
-const COUNTED: Activity[] = ['waiting', 'working', 'idle'];
-
-/** `2 waiting · 5 working · 1 idle`; empty when nothing is counted. */
-export function activityCounts(sessions: readonly Session[]): string {
-  return COUNTED.map((a) => [a, sessions.filter((s) => s.activity === a).length] as const)
-    .filter(([, n]) => n > 0)
-    .map(([a, n]) => `${n} ${a}`)
-    .join(' · ');
+/** How many sessions are in each activity the title counts. */
+export function activityCounts(sessions: readonly Session[]): ActivityCounts {
+  const counts: ActivityCounts = { waiting: 0, working: 0, idle: 0 };
+  for (const s of sessions) if (s.activity in counts) counts[s.activity as keyof ActivityCounts]++;
+  return counts;
 }
 
 function changeKey(s: Session): string {

@@ -1,9 +1,9 @@
 // Keys inside the small dialogs: confirmation, agent picker, error, settings
 // and the no-agents notice. Each closes back to the list or yields an intent.
 import { newForm } from './form.js';
-import type { ConfirmKind } from './intents.js';
+import { busyLine, confirmation } from './actions.js';
 import { menuLetter, type KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import type { AppState, Mode } from './state.js';
 
 const LIST: Mode = { screen: 'list' };
@@ -14,15 +14,16 @@ export function dialogKey(state: AppState, key: KeyPress): Transition {
   switch (mode.screen) {
     case 'confirm': {
       if (l === 'y') {
-        const label = `${confirmVerb(mode.kind)} ${mode.session.name}…`;
         return {
-          state: { ...state, mode: { screen: 'busy', label } },
+          state: { ...state, mode: { screen: 'busy', label: busyLine(mode.kind, mode.session.name) } },
           intent: { kind: mode.kind, session: mode.session },
         };
       }
-      if (l === 'f' && mode.kind === 'restart') {
+      const alt = confirmation(mode.kind).alternative;
+      // Only restart has a second yes today: its intent carries `fresh`.
+      if (alt && l === alt.letter && mode.kind === 'restart') {
         return {
-          state: { ...state, mode: { screen: 'busy', label: `Starting ${mode.session.name} with a new conversation…` } },
+          state: { ...state, mode: { screen: 'busy', label: alt.busy(mode.session.name) } },
           intent: { kind: 'restart', session: mode.session, fresh: true },
         };
       }
@@ -68,20 +69,5 @@ function pickerKey(state: AppState, index: number, key: KeyPress): Transition {
     }
     default:
       return { state };
-  }
-}
-
-export function confirmVerb(kind: ConfirmKind): string {
-  switch (kind) {
-    case 'delete':
-      return 'Deleting';
-    case 'kill':
-      return 'Killing';
-    case 'override':
-      return 'Removing the lock of';
-    case 'background':
-      return 'Detaching everyone from';
-    case 'restart':
-      return 'Starting';
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { namedKey } from './keys.js';
 import { DIFF_PAGE, diffLineKind } from './diff-view.js';
-import type { AppEvent } from './reducer.js';
+import type { AppEvent } from './transition.js';
 import { baseState, key, letter, makeList, makeSession, run } from './testing.js';
 
 const withRepo = makeSession({ name: 'app', repo: 'https://example.com/app.git', branch: 'convocate/app', state: 'R', running: true });

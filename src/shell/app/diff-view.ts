@@ -1,7 +1,7 @@
 // The `V` screen: a session's diff, scrolled with j/k, PgUp/PgDn, g/G, left
 // with q or Esc. Pure: the lines come in a `diff` event, the keys move `top`.
 import type { KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import type { AppState, Mode } from './state.js';
 
 export type DiffMode = Extract<Mode, { screen: 'diff' }>;

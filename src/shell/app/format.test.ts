@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   COLUMNS,
-  MAIN_MENU,
   fitColumns,
   formatClock,
   formatLoad,
@@ -13,6 +12,7 @@ import {
   windowStart,
   type Cells,
 } from './format.js';
+import { MAIN_MENU } from './actions.js';
 import { makeSession } from './testing.js';
 
 describe('sessionCells', () => {

@@ -1,5 +1,6 @@
 // Pure presentation: a session becomes table cells, columns are fitted to the
 // terminal width (truncated, never wrapped), and the title and menu become text.
+import type { MenuItem } from './actions.js';
 import { shortId, type Session } from '../../protocol/session.js';
 import { isRfc3339 } from '../../protocol/untrusted.js';
 
@@ -137,9 +138,21 @@ export function formatClock(epochMs: number): string {
   return [d.getHours(), d.getMinutes()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
+export type CountedActivity = 'waiting' | 'working' | 'idle';
+export type ActivityCounts = Record<CountedActivity, number>;
+const COUNTED: CountedActivity[] = ['waiting', 'working', 'idle'];
+
+/** `2 waiting · 5 working · 1 idle`; empty when nothing is counted. `waitingNote` follows the waiting count. */
+export function activitySummary(counts: ActivityCounts | undefined, waitingNote = ''): string {
+  if (!counts) return '';
+  return COUNTED.filter((a) => counts[a] > 0)
+    .map((a) => `${counts[a]} ${a}${a === 'waiting' ? waitingNote : ''}`)
+    .join(' · ');
+}
+
 export interface TitleInput {
-  /** Counts by activity, e.g. `2 waiting · 5 working`; empty when none. */
-  activity?: string;
+  /** How many sessions wait, work, idle. */
+  activity?: ActivityCounts;
   /** Waiting sessions not on screen (scrolled away or filtered out). */
   waitingHidden?: number;
   sessions: number;
@@ -159,12 +172,13 @@ export function titleText(t: TitleInput, width: number): string {
   if (t.cost !== undefined) notes.push(formatCost(t.cost));
   if (t.unreachableAgents > 0) notes.push(`${t.unreachableAgents} agent${t.unreachableAgents === 1 ? '' : 's'} unreachable`);
   if (t.broken > 0) notes.push(`${t.broken} unreadable`);
-  const waiting = /\d+ waiting/.exec(t.activity ?? '')?.[0];
   const hidden = t.waitingHidden ? ` (${t.waitingHidden} off-screen)` : '';
-  if (t.activity) notes.unshift(t.activity.replace(/(\d+ waiting)/, `$1${hidden}`));
+  const summary = activitySummary(t.activity, hidden);
+  if (summary) notes.unshift(summary);
   const middle = notes.join(' · ');
   // The waiting count is the last thing to go when the terminal is narrow.
-  const urgent = waiting ? `${waiting}${hidden}` : undefined;
+  const waiting = t.activity?.waiting ?? 0;
+  const urgent = waiting > 0 ? `${waiting} waiting${hidden}` : undefined;
   const layouts = urgent ? [[left, middle, right], [left, urgent, right], [left, urgent]] : [[left, middle, right]];
   for (const parts of [...layouts, [left, right], [left]]) {
     const used = parts.reduce((a, p) => a + p.length, 0) + 2 * (parts.length - 1);
@@ -178,30 +192,6 @@ export function titleText(t: TitleInput, width: number): string {
   }
   return truncate(left, width);
 }
-
-export interface MenuItem {
-  key: string;
-  label: string;
-}
-
-export const MAIN_MENU: MenuItem[] = [
-  { key: 'Enter', label: 'attach' },
-  { key: 'W', label: 'watch' },
-  { key: 'Tab', label: 'next' },
-  { key: '/', label: 'filter' },
-  { key: 'P', label: 'preview' },
-  { key: 'N', label: 'new' },
-  { key: 'C', label: 'clone' },
-  { key: 'E', label: 'edit' },
-  { key: 'B', label: 'bg' },
-  { key: 'D', label: 'delete' },
-  { key: 'K', label: 'kill' },
-  { key: 'O', label: 'override' },
-  { key: 'R', label: 'restart' },
-  { key: 'V', label: 'diff' },
-  { key: 'S', label: 'settings' },
-  { key: 'Q', label: 'quit' },
-];
 
 /** Packs menu items into as few lines of at most `width` cells as it takes. */
 export function menuLines(items: readonly MenuItem[], width: number): MenuItem[][] {

@@ -1,6 +1,7 @@
 // What the operator chose. The TUI only returns these; the main loop carries
 // them out against the agents (the narrow seam between screen and work).
 import type { Protocol, Session } from '../../protocol/session.js';
+import type { ConfirmKind } from './actions.js';
 
 export interface SessionFields {
   name: string;
@@ -13,8 +14,6 @@ export interface SessionFields {
   repo?: string;
 }
 
-/** Session actions that ask `Y`/`N` before they run. */
-export type ConfirmKind = 'delete' | 'kill' | 'override' | 'background' | 'restart';
 
 export type Intent =
   /** `readOnly`: watch (tmux attach -r); nothing typed reaches the session. */

@@ -24,12 +24,12 @@ describe('screenLayout', () => {
 describe('title counts', () => {
   const base = { sessions: 40, unreachableAgents: 0, broken: 0, load: [0, 0, 0], now: 0 };
   it('leads with the activity counts and says how many waiting sessions are off-screen', () => {
-    const t = titleText({ ...base, activity: '2 waiting · 5 working', waitingHidden: 1 }, 120);
+    const t = titleText({ ...base, activity: { waiting: 2, working: 5, idle: 0 }, waitingHidden: 1 }, 120);
     expect(t).toMatch(/^convocate\s+2 waiting \(1 off-screen\) · 5 working · 40 sessions\s+load/);
     expect(t).toHaveLength(120);
   });
   it('keeps the waiting count when the terminal is too narrow for the rest', () => {
-    const t = titleText({ ...base, activity: '2 waiting · 5 working', waitingHidden: 2 }, 50);
+    const t = titleText({ ...base, activity: { waiting: 2, working: 5, idle: 0 }, waitingHidden: 2 }, 50);
     expect(t).toMatch(/^convocate\s+2 waiting \(2 off-screen\)/);
     expect(t.length).toBeLessThanOrEqual(50);
   });

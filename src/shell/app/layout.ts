@@ -2,7 +2,8 @@
 // the menu, the filter line, and the preview beside or below the table when
 // there is room. The UI draws from it; the preview poller asks it whether a
 // preview is on screen at all (no room, no capture).
-import { MAIN_MENU, menuLines, type MenuItem } from './format.js';
+import { MAIN_MENU, type MenuItem } from './actions.js';
+import { menuLines } from './format.js';
 
 /** Side by side from this width: the table keeps its columns readable. */
 export const SIDE_MIN_WIDTH = 150;

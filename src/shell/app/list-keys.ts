@@ -1,26 +1,14 @@
 // Keys on the main session list: movement, the menu letters, and a short
 // reason whenever a key does not apply to the highlighted session.
-import { whyNot, type SessionAction } from './applicability.js';
+import { actionForLetter, busyLine, whyNot, type ConfirmKind, type SessionAction } from './actions.js';
 import { cloneForm, editForm, newForm } from './form.js';
-import type { ConfirmKind } from './intents.js';
 import { menuLetter, type KeyPress } from './keys.js';
-import type { Transition } from './reducer.js';
+import type { Transition } from './transition.js';
 import { isUnreachable, selectedSession, type AppState } from './state.js';
 import { jumpToNext } from './cockpit.js';
 import { applyView } from './view.js';
 
 const PAGE = 10;
-
-const LETTER_ACTIONS: Record<string, SessionAction> = {
-  c: 'clone',
-  e: 'edit',
-  b: 'background',
-  d: 'delete',
-  k: 'kill',
-  o: 'override',
-  r: 'restart',
-  v: 'diff',
-};
 
 export function listKey(state: AppState, key: KeyPress): Transition {
   switch (key.name) {
@@ -59,10 +47,9 @@ function letter(state: AppState, key: KeyPress): Transition {
   if (l === undefined) return { state };
   if (l === 'q') return { state, intent: { kind: 'quit' } };
   if (l === 's') return { state: { ...state, mode: { screen: 'settings' } }, intent: { kind: 'load-env' } };
-  if (l === 'w') return sessionAction(state, 'watch');
   if (l === 'p') return { state: { ...state, preview: { ...state.preview, shown: !state.preview.shown } } };
   if (l === 'n') return newSession(state);
-  const action = LETTER_ACTIONS[l];
+  const action = actionForLetter(l);
   if (action) return sessionAction(state, action);
   if (l === ' ') return { state };
   return { state: { ...state, message: `"${key.text}" is not a command; the menu below lists the keys` } };
@@ -87,12 +74,12 @@ function sessionAction(state: AppState, action: SessionAction): Transition {
   switch (action) {
     case 'attach':
       return {
-        state: { ...state, mode: { screen: 'busy', label: `Attaching to ${session.name}…` } },
+        state: { ...state, mode: { screen: 'busy', label: busyLine('attach', session.name) } },
         intent: { kind: 'attach', session },
       };
     case 'watch':
       return {
-        state: { ...state, mode: { screen: 'busy', label: `Watching ${session.name} (read-only; Ctrl-B D returns)…` } },
+        state: { ...state, mode: { screen: 'busy', label: busyLine('watch', session.name) } },
         intent: { kind: 'attach', session, readOnly: true },
       };
     case 'edit':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { charKey, namedKey } from './keys.js';
-import { reduce, type AppEvent } from './reducer.js';
+import { reduce } from './reducer.js';
+import type { AppEvent } from './transition.js';
 import { baseState, key, letter, makeList, makeSession, run } from './testing.js';
 
 const agents = [{ id: 'a1', host: 'a1.example' }];

@@ -5,37 +5,15 @@ import type { AgentInfo } from './agents.js';
 import type { AgentHealth, MergedList } from './agents.js';
 import { dialogKey } from './dialog-keys.js';
 import { formKey } from './form.js';
-import type { Intent, SessionFields } from './intents.js';
+import type { SessionFields } from './intents.js';
 import { isCtrlC, type KeyPress } from './keys.js';
 import { listKey } from './list-keys.js';
-import { sortSessions, toLoad, type AppState, type EnvNames, type Mode } from './state.js';
+import { sortSessions, toLoad, type AppState, type Mode } from './state.js';
 import { activityNews, filterKey } from './cockpit.js';
 import { applyView } from './view.js';
 import { diffKey, diffLoaded } from './diff-view.js';
+import type { AppEvent, Transition } from './transition.js';
 import type { ActivityView } from '../../protocol/session.js';
-
-export type AppEvent =
-  | { type: 'key'; key: KeyPress }
-  | { type: 'loaded'; list: MergedList; agents: AgentInfo[]; health: AgentHealth[] }
-  | { type: 'tick'; now: number; load: readonly number[] }
-  /** An intent finished; `select` moves the selection (e.g. to a new session). */
-  | { type: 'done'; message?: string; select?: string }
-  | { type: 'failed'; message: string; code?: string }
-  | { type: 'busy'; label: string }
-  /** A passing note for the status line (e.g. a reload that failed). */
-  | { type: 'notice'; message: string }
-  /** A capture of one session's pane for the preview, or why it failed. */
-  | { type: 'preview'; uuid: string; text?: string; error?: string }
-  | { type: 'env-names'; names: EnvNames }
-  /** The diff the `V` screen asked for, or why it could not be had. */
-  | { type: 'diff'; uuid: string; text?: string; truncated?: boolean; error?: string }
-  /** A pushed session.activity event: that one session changes, nothing reloads. */
-  | { type: 'activity'; agentId: string; uuid: string; view: ActivityView };
-
-export interface Transition {
-  state: AppState;
-  intent?: Intent;
-}
 
 export function reduce(state: AppState, event: AppEvent): Transition {
   switch (event.type) {

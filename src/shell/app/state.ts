@@ -5,7 +5,7 @@ import type { AgentHealth, MergedList } from './agents.js';
 import type { Session } from '../../protocol/session.js';
 import type { AgentSettings } from '../../protocol/ops.js';
 import type { FormState } from './form.js';
-import type { ConfirmKind } from './intents.js';
+import type { ConfirmKind } from './actions.js';
 
 export type Mode =
   | { screen: 'list' }

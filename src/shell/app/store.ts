@@ -1,7 +1,8 @@
 // Holds the AppState outside React so that it survives the Ink tree being
 // unmounted for an attach. Intents go to one handler: the main loop.
 import type { Intent } from './intents.js';
-import { reduce, type AppEvent } from './reducer.js';
+import { reduce } from './reducer.js';
+import type { AppEvent } from './transition.js';
 import type { AppState } from './state.js';
 
 export class AppStore {

@@ -3,7 +3,8 @@
 import { DEFAULT_LIMITS, NO_WORKSPACE, NO_CHANGES, NO_USAGE, NO_ACTIVITY, NO_RESOURCES, type Session } from '../../protocol/session.js';
 import type { MergedList } from './agents.js';
 import { charKey, type KeyPress } from './keys.js';
-import { reduce, type AppEvent, type Transition } from './reducer.js';
+import { reduce } from './reducer.js';
+import type { AppEvent, Transition } from './transition.js';
 import { initialState, type AppState } from './state.js';
 
 let n = 0;

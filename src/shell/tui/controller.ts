@@ -2,7 +2,8 @@
 // owning agent's client, then the list reloads. Terminal work (attach, quit)
 // is delegated to the hooks that run.ts provides.
 import { ConvocateError } from '../../protocol/errors.js';
-import { shortId, type Session } from '../../protocol/session.js';
+import type { Session } from '../../protocol/session.js';
+import { doneMessage, who } from '../app/actions.js';
 import type { Intent } from '../app/intents.js';
 import type { AppStore } from '../app/store.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
@@ -108,19 +109,19 @@ export class TuiController {
       }
       case 'delete':
         await this.clientOf(intent.session).call('delete', { id: intent.session.uuid });
-        return { message: `deleted ${label(intent.session)}` };
+        return { message: doneMessage('delete', intent.session) };
       case 'kill':
         await this.clientOf(intent.session).call('kill', { id: intent.session.uuid });
-        return { message: `killed ${label(intent.session)}` };
+        return { message: doneMessage('kill', intent.session) };
       case 'background':
         await this.clientOf(intent.session).call('background', { id: intent.session.uuid });
-        return { message: `detached everyone from ${label(intent.session)}` };
+        return { message: doneMessage('background', intent.session) };
       case 'restart':
         await this.clientOf(intent.session).call('restart', { id: intent.session.uuid, fresh: intent.fresh });
-        return { message: `started ${label(intent.session)}${intent.fresh ? ' with a new conversation' : ''}` };
+        return { message: doneMessage('restart', intent.session, intent.fresh) };
       case 'override':
         await this.clientOf(intent.session).call('override', { id: intent.session.uuid });
-        return { message: `removed the lock of ${label(intent.session)}` };
+        return { message: doneMessage('override', intent.session) };
     }
   }
 
@@ -131,5 +132,5 @@ export class TuiController {
 }
 
 function label(s: Session): string {
-  return `${s.name} (${shortId(s.uuid)})`;
+  return who(s);
 }

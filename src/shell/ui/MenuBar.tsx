@@ -1,6 +1,7 @@
 // The bottom lines: the keys that apply on the current screen, packed to the width.
 import { Box, Text } from 'ink';
-import { menuLines, type MenuItem } from '../app/format.js';
+import type { MenuItem } from '../app/actions.js';
+import { menuLines } from '../app/format.js';
 
 export function MenuBar({ items, width }: { items: readonly MenuItem[]; width: number }) {
   return (

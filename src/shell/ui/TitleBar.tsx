@@ -5,7 +5,7 @@ import { titleText, type TitleInput } from '../app/format.js';
 export function TitleBar(props: TitleInput & { width: number }) {
   const { width, ...input } = props;
   return (
-    <Text inverse bold color={input.activity?.includes('waiting') ? 'yellow' : undefined} wrap="truncate">
+    <Text inverse bold color={(input.activity?.waiting ?? 0) > 0 ? 'yellow' : undefined} wrap="truncate">
       {titleText(input, width)}
     </Text>
   );

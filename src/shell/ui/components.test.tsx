@@ -11,7 +11,7 @@ import { SessionForm } from './SessionForm.js';
 import { SessionTable } from './SessionTable.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { DiffView } from './DiffView.js';
-import { MAIN_MENU } from '../app/format.js';
+import { MAIN_MENU } from '../app/actions.js';
 
 const lines = (frame: string | undefined) => (frame ?? '').split('\n');
 

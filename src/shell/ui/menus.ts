@@ -1,5 +1,5 @@
 // Which keys the bottom bar offers on each screen.
-import { MAIN_MENU, type MenuItem } from '../app/format.js';
+import { confirmMenu, MAIN_MENU, type MenuItem } from '../app/actions.js';
 import type { Mode } from '../app/state.js';
 
 const item = (key: string, label: string): MenuItem => ({ key, label });
@@ -14,8 +14,7 @@ export function menuFor(mode: Mode, filterEditing = false): MenuItem[] {
     case 'form':
       return [item('Tab', 'next'), item('Shift-Tab', 'previous'), item('Enter', 'submit'), item('Esc', 'cancel')];
     case 'confirm':
-      if (mode.kind === 'restart') return [item('Y', 'yes'), item('F', 'fresh conversation'), item('N', 'no'), item('Esc', 'cancel')];
-      return [item('Y', 'yes'), item('N', 'no'), item('Esc', 'cancel')];
+      return confirmMenu(mode.kind);
     case 'diff':
       return [item('j/k', 'scroll'), item('PgUp/PgDn', 'page'), item('g/G', 'top/end'), item('q', 'back')];
     case 'agent-picker':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionState } from '../../protocol/session.js';
-import { whyNot, type SessionAction } from './applicability.js';
+import { actionForLetter, busyLine, confirmation, confirmMenu, doneMessage, who, whyNot, type SessionAction } from './actions.js';
 import { makeSession } from './testing.js';
 
 const up = { unreachable: false };
@@ -39,5 +39,27 @@ describe('whyNot', () => {
     for (const a of actions) {
       expect(whyNot(a, s, { unreachable: true, health })).toBe('agent a1 is unreachable: connect ECONNREFUSED');
     }
+  });
+});
+
+describe('the action table', () => {
+  const s = makeSession({ name: 'web', uuid: '0123abcd-0000-4000-8000-000000000000' });
+
+  it('maps each letter to its action and nothing else', () => {
+    expect(actionForLetter('d')).toBe('delete');
+    expect(actionForLetter('v')).toBe('diff');
+    expect(actionForLetter('w')).toBe('watch');
+    expect(actionForLetter('n')).toBeUndefined();
+  });
+
+  it('gives every confirmed action a question, a busy line and a done message', () => {
+    for (const kind of ['delete', 'kill', 'override', 'background', 'restart'] as const) {
+      expect(confirmation(kind).title(who(s))).toContain('web (0123abcd)');
+      expect(busyLine(kind, 'web')).toMatch(/web…$/);
+      expect(doneMessage(kind, s)).toContain('web (0123abcd)');
+    }
+    expect(doneMessage('restart', s, true)).toBe('started web (0123abcd) with a new conversation');
+    expect(confirmMenu('restart').map((m) => m.key)).toEqual(['Y', 'F', 'N', 'Esc']);
+    expect(confirmMenu('kill').map((m) => m.key)).toEqual(['Y', 'N', 'Esc']);
   });
 });

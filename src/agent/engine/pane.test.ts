@@ -2,7 +2,7 @@
 // chunks, a failed capture, a pane that floods, and a loop that dies.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PaneCapture } from './pane-capture.js';
+import { PaneCapture } from './pane.js';
 import type { ContainerRuntime, PipeExec } from '../runtime/container-runtime.js';
 
 /** A runtime whose only working call is execPipe; `answer` plays the container's shell. */
