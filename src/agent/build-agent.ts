@@ -10,6 +10,7 @@ import type { StatusEvent } from '../protocol/status.js';
 import { isRoot } from '../lib/process.js';
 import { type AgentConfig, loadOrCreateAgentId } from './config/config.js';
 import { Dispatcher } from './ssh/dispatcher.js';
+import { TransferService } from './transfer/transfer-service.js';
 import { SessionEngine } from './engine/engine.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
@@ -92,5 +93,5 @@ export async function buildAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     sessionEnv: new SessionEnvStore(config.configDir),
   });
   await engine.watchActivity();
-  return { agentId, engine, api: new Dispatcher(engine), store, runtime };
+  return { agentId, engine, api: new Dispatcher(engine, new TransferService(engine, store)), store, runtime };
 }

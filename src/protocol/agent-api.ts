@@ -4,6 +4,7 @@
 import type { Duplex } from 'node:stream';
 import type { AttachHeader } from './attach.js';
 import type { OpName, OpParams, OpResult } from './ops.js';
+import type { TransferApi } from './transfer.js';
 
 /** A live PTY relay to a session's `tmux attach-session -t claude`. */
 export interface AttachHandle {
@@ -18,4 +19,6 @@ export interface AttachHandle {
 export interface AgentApi {
   call<O extends OpName>(op: O, params: OpParams<O>): Promise<OpResult<O>>;
   attach(header: AttachHeader): Promise<AttachHandle>;
+  /** Homes to and from other agents; absent where no store backs the api (transport test doubles). */
+  readonly transfer?: TransferApi;
 }

@@ -157,9 +157,17 @@ export class SessionEngine {
   async clone(p: OpParams<'clone'>): Promise<Session> {
     assertUuid(p.source_id);
     await this.opts.store.get(p.source_id);
-    const meta = await this.opts.store.locks.withLock(p.source_id, () =>
-      this.opts.store.cloneFrom(p.source_id, p.name, (copy) => withFrozen(this.opts.runtime, () => this.live.isRunning(p.source_id), p.source_id, copy)),
-    );
+    const meta = await this.opts.store.locks.withLock(p.source_id, () => this.opts.store.cloneFrom(p.source_id, p.name, (copy) => this.frozen(p.source_id, copy)));
+    return this.adopt(meta);
+  }
+
+  /** Run `copy` with the session's container paused when it runs: one consistent snapshot (the caller holds its lock). */
+  frozen<T>(id: string, copy: () => Promise<T>): Promise<T> {
+    return withFrozen(this.opts.runtime, () => this.live.isRunning(id), id, copy);
+  }
+
+  /** A session just published by a clone or a transfer from another agent: seeded, followed, announced. */
+  async adopt(meta: SessionMeta): Promise<Session> {
     await this.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
     this.emitSession('container.created', meta);

@@ -256,6 +256,35 @@ export class SessionStore {
     }
   }
 
+  /**
+   * A session arriving from another agent: `fill` writes its home into a staging dir, and only once
+   * it returned is the session published (a cut stream leaves nothing). A clone gets a new name, no
+   * port and no DNS name, and forks the conversation; a move keeps its name, port and DNS name when free.
+   */
+  async receive(source: SessionMeta, opts: { name: string; move: boolean }, fill: (home: string, owner?: { uid: number; gid: number }) => Promise<void>): Promise<SessionMeta> {
+    const name = validateName(opts.name);
+    const uuid = randomUUID();
+    const staging = this.stagingDir('clone', uuid);
+    try {
+      await mkdir(staging, { mode: 0o755 });
+      await fill(join(staging, HOME_DIR), this.chownTo);
+      return await this.locks.withAllocation(async () => {
+        const { sessions } = await this.list();
+        const ts = this.now().toISOString();
+        const address = opts.move
+          ? { port: await this.resolvePort(source.port, source.protocol, sessions, undefined), dns_name: source.dns_name }
+          : { port: 0, dns_name: '' };
+        assertDnsFree(address.dns_name, sessions);
+        const meta: SessionMeta = { ...source, uuid, name, ...address, created_at: ts, last_accessed: ts, resume_fork: opts.move ? source.resume_fork : true };
+        await this.publish(staging, meta);
+        return meta;
+      });
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
   async remove(uuid: string): Promise<void> {
     const home = this.sessionDir(uuid);
     try {

@@ -8,13 +8,17 @@ import { decodeParams } from '../../protocol/rpc.js';
 import { VERSION } from '../../protocol/version.js';
 import { attachSession } from '../engine/attach.js';
 import type { SessionEngine } from '../engine/engine.js';
+import type { TransferApi } from '../../protocol/transfer.js';
 
 type Handlers = { [O in OpName]: (params: OpParams<O>) => Promise<OpResults[O]> };
 
 export class Dispatcher implements AgentApi {
   private readonly handlers: Handlers;
 
-  constructor(private readonly engine: SessionEngine) {
+  constructor(
+    private readonly engine: SessionEngine,
+    readonly transfer?: TransferApi,
+  ) {
     this.handlers = {
       ping: async () => ({ agent_id: engine.agentId, version: VERSION, server_time: new Date().toISOString() }),
       list: () => engine.list(),

@@ -6,6 +6,8 @@
 // only loses its own connection.
 import type { AgentApi } from '../../protocol/agent-api.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
+import { TRANSFER_SUBSYSTEM } from '../../protocol/transfer.js';
+import { serveTransferChannel } from './transfer-channel.js';
 import { startGuardedServer, type SshLimits } from '../../lib/ssh-guard.js';
 import { serveAttachChannel } from './attach-channel.js';
 import { serveRpcChannel, type OpDeadlines } from './rpc-channel.js';
@@ -60,6 +62,9 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<AgentS
         maxOpenPerConnection: opts.maxAttachesPerConnection ?? DEFAULT_MAX_ATTACHES_PER_CONNECTION,
         // Only an attach channel has a terminal to resize.
         open: (channel) => serveAttachChannel(channel, opts.api, { headerTimeoutMs: opts.attachHeaderTimeoutMs ?? 10_000, log }),
+      },
+      [TRANSFER_SUBSYSTEM]: {
+        open: (channel) => serveTransferChannel(channel, opts.api, { headerTimeoutMs: opts.attachHeaderTimeoutMs ?? 10_000, log }),
       },
     },
   });

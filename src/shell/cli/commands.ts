@@ -14,6 +14,7 @@ import {
   validateRepo,
 } from '../../protocol/validation.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
+import { transferSession } from '../client/ssh-transfer.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 import { formatTable, toJson } from './present.js';
 
@@ -92,10 +93,21 @@ export async function editCommand(dir: AgentDirectory, io: CliIo, id: string, op
   printSession(io, stamp(updated, s), opts.json, 'edited');
 }
 
-export async function cloneCommand(dir: AgentDirectory, io: CliIo, id: string, name: string, opts: { json?: boolean }): Promise<void> {
+export async function cloneCommand(dir: AgentDirectory, io: CliIo, id: string, name: string, opts: { json?: boolean; to?: string }): Promise<void> {
   const s = await dir.resolve(id);
+  if (opts.to !== undefined && opts.to !== s.agent_id) {
+    const copy = await transferSession(dir.client(s.agent_id!), dir.client(opts.to), s.uuid, { name, move: false });
+    return printSession(io, { ...copy, agent_id: opts.to }, opts.json, 'cloned');
+  }
   const clone = await dir.client(s.agent_id!).call('clone', { source_id: s.uuid, name });
   printSession(io, stamp(clone, s), opts.json, 'cloned');
+}
+
+/** Move a session to another agent: the home and settings arrive whole before the source is deleted. */
+export async function moveCommand(dir: AgentDirectory, io: CliIo, id: string, opts: { json?: boolean; to: string }): Promise<void> {
+  const s = await dir.resolve(id);
+  const moved = await transferSession(dir.client(s.agent_id!), dir.client(opts.to), s.uuid, { name: s.name, move: true });
+  printSession(io, { ...moved, agent_id: opts.to }, opts.json, 'moved');
 }
 
 export type SimpleOp = 'kill' | 'restart' | 'background' | 'override';

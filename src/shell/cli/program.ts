@@ -12,6 +12,7 @@ import type { StatusServeFlags } from '../status/run.js';
 import {
   attachCommand,
   cloneCommand,
+  moveCommand,
   editCommand,
   listCommand,
   newCommand,
@@ -127,7 +128,14 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .command('clone <id> <name>')
     .description('copy a session (home dir and settings; port 0, no DNS name)')
     .option('--json', 'print the clone as JSON')
+    .option('--to <agent>', 'make the clone on another agent (home and conversation stream across)')
     .action(withDir((d, id: string, name: string, opts) => cloneCommand(d, io, id, name, opts)));
+  program
+    .command('move <id>')
+    .description('move a session to another agent; the source is deleted once the target holds the whole copy')
+    .requiredOption('--to <agent>', 'the agent that takes the session')
+    .option('--json', 'print the moved session as JSON')
+    .action(withDir((d, id: string, opts: { to: string; json?: boolean }) => moveCommand(d, io, id, opts)));
   program
     .command('attach <id>')
     .description('attach to the session tmux (starts it when stopped); Ctrl-B D detaches')

@@ -127,6 +127,10 @@ class DnsGuardedClient implements AgentClient {
     return this.inner.attach(id, cols, rows, opts);
   }
 
+  get transfer() {
+    return this.inner.transfer;
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

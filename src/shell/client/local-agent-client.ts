@@ -23,6 +23,10 @@ export class LocalAgentClient implements AgentClient {
     return this.api.attach({ id, cols, rows, ...(opts.readOnly ? { read_only: true } : {}) });
   }
 
+  get transfer() {
+    return this.api.transfer;
+  }
+
   close(): Promise<void> {
     return this.onClose();
   }

@@ -11,6 +11,8 @@ import { LineSplitter } from '../../protocol/ndjson.js';
 import type { OpName, OpParams, OpResult } from '../../protocol/ops.js';
 import { decodeResponse, encodeRequest, MAX_LINE_BYTES } from '../../protocol/rpc.js';
 import { ATTACH_SUBSYSTEM, RPC_SUBSYSTEM } from '../../protocol/subsystems.js';
+import { TRANSFER_SUBSYSTEM, type TransferApi } from '../../protocol/transfer.js';
+import { sshTransfer } from './ssh-transfer.js';
 import type { AgentClient, AttachOptions } from './agent-client.js';
 import type { AgentInfo } from '../app/agents.js';
 import { Backoff } from './backoff.js';
@@ -41,8 +43,15 @@ export class SshAgentClient implements AgentClient {
   private lastError: ConvocateError | undefined;
   private readonly pinned: Buffer;
 
+  readonly transfer: TransferApi;
+
   constructor(private readonly target: SshAgentTarget) {
     this.info = target.info;
+    this.transfer = sshTransfer(target.info.id, async () =>
+      openSubsystem(await this.connection(), TRANSFER_SUBSYSTEM).catch((err: unknown) => {
+        throw this.unreachable(err);
+      }),
+    );
     const parsed = utils.parseKey(target.hostKeyPub);
     if (parsed instanceof Error) throw new Error(`agent ${target.info.id}: bad pinned host key: ${parsed.message}`);
     this.pinned = parsed.getPublicSSH();
