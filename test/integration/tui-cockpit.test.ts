@@ -81,6 +81,9 @@ describe('the cockpit in a real terminal', () => {
     await pty.waitFor((s) => selectedName(s) === 'bravo', 'the highlight on bravo');
     await pty.keys('Enter');
     await pty.waitForText('[fake session bravo] 160x40');
+    // An operator's keys do reach the session (the control for the watcher below).
+    await pty.type('typed-by-operator');
+    await pty.waitFor(() => output().includes('typed-by-operator'), 'the operator\'s keys echoed');
     await pty.keys('C-b', 'd');
     await pty.waitForText('Enter attach');
 
@@ -91,11 +94,14 @@ describe('the cockpit in a real terminal', () => {
     await pty.type('typed-by-watcher');
     await pty.keys('C-b', 'd');
     screen = await pty.waitForText('Enter attach');
-    expect(screen).not.toContain('typed-by-watcher');
+    // The session handles keys in order, so Ctrl-B D ending the watch means the text before it was
+    // handled too; every byte the terminal got is in the log, not only what is on screen now.
+    expect(output()).not.toContain('typed-by-watcher');
 
     // More status events and reloads: the same change never rings again.
     signal('SIGUSR2');
-    await pty.waitForText('1 waiting');
+    screen = await pty.waitFor((s) => rowOf(s, 'reloaded') !== undefined, 'the reload that SIGUSR2 caused');
+    expect(screen).toContain('1 waiting');
     expect(output().split(NOTIFY)).toHaveLength(2);
 
     await pty.type('q');
@@ -107,9 +113,10 @@ describe('the cockpit in a real terminal', () => {
     await pty.waitForText('delta 日本語 wide');
     signal('SIGUSR1');
     await pty.waitForText('1 waiting');
-    expect(output()).not.toContain('\x1b]9;');
     await pty.type('p');
     await pty.waitForNoText('delta 日本語 wide');
+    // A key handled after the waiting change: any bell for that change went out before it.
+    expect(output()).not.toContain('\x1b]9;');
     await pty.keys('C-c');
     await pty.waitForText('[exit 0]');
   });

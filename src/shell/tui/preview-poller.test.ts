@@ -6,13 +6,13 @@ import { AppStore } from '../app/store.js';
 import { initialState } from '../app/state.js';
 import { PreviewPoller } from './preview-poller.js';
 
-async function setup(size = { cols: 120, rows: 40 }) {
+async function setup(size = { cols: 120, rows: 40 }, intervalMs?: number) {
   const dir = await FakeSessionDirectory.create({ agents: [{ id: 'a1' }] });
   await dir.add('a1', { name: 'stopped' });
   const live = await dir.add('a1', { name: 'live' }, { running: true, screen: 'hello \x1b[31mworld\x1b[0m' });
   const store = new AppStore(initialState({ version: 't', build: { node: 'v20', platform: 'linux' }, now: 0 }));
   store.dispatch({ type: 'loaded', list: await dir.listAll(), agents: dir.agents(), health: dir.health() });
-  const poller = new PreviewPoller(store, dir, () => size);
+  const poller = new PreviewPoller(store, dir, () => size, intervalMs);
   const peeks = () => dir.calls.filter((c) => c.op === 'peek').length;
   return { dir, store, poller, live, peeks };
 }
@@ -55,7 +55,8 @@ describe('PreviewPoller', () => {
   });
 
   it('captures again at once when the highlight moves to another running session', async () => {
-    const { dir, store, poller, peeks } = await setup();
+    // The periodic poll is an hour away: only the capture on a new highlight can show the other screen in time.
+    const { dir, store, poller, peeks } = await setup(undefined, 3_600_000);
     const other = await dir.add('a1', { name: 'other' }, { running: true, screen: 'other screen' });
     store.dispatch({ type: 'loaded', list: await dir.listAll(), agents: dir.agents(), health: dir.health() });
     poller.start();
