@@ -39,7 +39,7 @@ beforeAll(async () => {
   });
   session = await client.call('create', { name: 'watched' });
   await client.call('restart', { id: session.uuid });
-  await peekUntil(/convocate@convocate-[0-9a-f]{8}:~\$/);
+  await peekUntil(/convocate@convocate-[0-9a-f]{8}:~\/work\$/);
 });
 afterAll(async () => {
   await client?.close();
@@ -50,7 +50,7 @@ describe('the cockpit over SSH', () => {
   it('peek answers the pane as plain text through ssh -s, and refuses bad params', async () => {
     const ok = await rpc('peek', { id: session.uuid, lines: 5 });
     expect(ok.ok).toBe(true);
-    expect(ok.result!.text).toMatch(/convocate@convocate-[0-9a-f]{8}:~\$/);
+    expect(ok.result!.text).toMatch(/convocate@convocate-[0-9a-f]{8}:~\/work\$/);
     expect(ok.result!.text).not.toContain('\x1b');
     expect(await rpc('peek', { id: session.uuid, lines: 0 })).toMatchObject({ ok: false, code: 'bad_request', error: expect.stringMatching(/^decode params: .*lines/) });
     expect(await rpc('peek', { id: 'not-a-uuid' })).toMatchObject({ ok: false, code: 'invalid_argument' });

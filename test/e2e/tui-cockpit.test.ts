@@ -7,6 +7,7 @@
 // → `1 waiting`, Tab, the bell) run on the fake rig in
 // test/integration/tui-cockpit.test.ts until the session image carries Claude
 // and its hooks; they slot in here as one more `it` using the same helpers.
+import { SHELL_PROMPT } from '../helpers/shell-sessions.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { cliEnv, cliFails, cliOk, type CliEnv } from '../helpers/cli.js';
@@ -14,7 +15,7 @@ import { dockerClient, requireDocker, sessionImage } from '../helpers/docker.js'
 import { ptyEnv, rowOf, select, sessionNamed, tuiCommand } from '../helpers/tui-e2e.js';
 import { TuiPty } from '../helpers/tui-pty.js';
 
-const PROMPT = /convocate@convocate-[0-9a-f]{8}:~\$ *$/m;
+const PROMPT = SHELL_PROMPT;
 
 let ctx: CliEnv;
 let pty: TuiPty | undefined;

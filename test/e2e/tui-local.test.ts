@@ -2,6 +2,7 @@
 // real Docker: every menu action the seed describes, a second operator sharing
 // a session, a stale lock, a port clash, settings, resize, and quitting while
 // the sessions keep running.
+import { SHELL_PROMPT } from '../helpers/shell-sessions.js';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { erase, fits, ptyEnv, rowOf, select, sessionNamed, tuiCommand, waitForSt
 import { TuiPty } from '../helpers/tui-pty.js';
 
 // The session's login shell prompt: the container is up and tmux is attached.
-const PROMPT = /convocate@convocate-[0-9a-f]{8}:~\$ *$/m;
+const PROMPT = SHELL_PROMPT;
 
 let ctx: CliEnv;
 let pty: TuiPty;

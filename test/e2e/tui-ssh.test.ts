@@ -2,6 +2,7 @@
 // loopback, over SSH: the scripting CLI across agents (agent stamps, --agent,
 // ids by name and uuid prefix, ambiguity across agents), then the TUI in a
 // real pty (agent picker, attach over SSH, and one agent dying mid-session).
+import { SHELL_PROMPT } from '../helpers/shell-sessions.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import { fits, lsJson, ptyEnv, rowOf, select, tuiCommand, waitForState } from '.
 import { TuiPty } from '../helpers/tui-pty.js';
 
 const run = promisify(execFile);
-const PROMPT = /convocate@convocate-[0-9a-f]{8}:~\$ *$/m;
+const PROMPT = SHELL_PROMPT;
 
 let ctx: CliEnv;
 let agentA: AgentProcess;

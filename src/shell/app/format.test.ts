@@ -43,6 +43,20 @@ describe('fitColumns and formatRow', () => {
       expect(formatRow(COLUMNS, widths, width).length).toBeLessThanOrEqual(width);
     }
   });
+  it('leaves out COST, then CHANGES, MEM and CPU whole before it cuts a name or DNS name', () => {
+    const row: Cells = ['R', '12345678', 'alpha-service', 'agent-1', '1001/tcp', 'alpha.dev', 'working', '12%', '150M', '+120 -8', '$0.042'];
+    const widths = fitColumns([row], 80);
+    expect(widths[10]).toBe(0);
+    expect(widths.slice(2, 6)).toEqual([13, 7, 8, 9]);
+    const line = formatRow(row, widths, 80);
+    expect(line).toContain('alpha-service');
+    expect(line).toContain('alpha.dev');
+    expect(line).not.toContain('$0.042');
+    expect(line.length).toBeLessThanOrEqual(80);
+    expect(formatRow(COLUMNS, widths, 80)).not.toMatch(/COST/);
+    // Wide enough, everything shows.
+    expect(fitColumns([row], 120).every((w) => w > 0)).toBe(true);
+  });
   it('keeps natural widths when they fit', () => {
     const cells: Cells = ['-', 'abcdef01', 'web', 'a1', '', '', '-', '-', '-', '-', '-'];
     const widths = fitColumns([cells], 100);

@@ -75,11 +75,20 @@ export function formatMem(bytes: number | null): string {
   return `${bytes}B`;
 }
 
-/** Column widths that fit `width` terminal cells, marker and gaps included. */
+/** Columns left out whole, in this order, before a name or DNS name is cut (COST, CHANGES, MEM, CPU). */
+const DROPPABLE = [10, 9, 8, 7];
+
+/** Column widths that fit `width` terminal cells, marker and gaps included; 0 = the column is left out. */
 export function fitColumns(rows: readonly Cells[], width: number): number[] {
   const widths = COLUMNS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const overhead = MARKER_WIDTH + GAP * (COLUMNS.length - 1);
-  const total = () => overhead + widths.reduce((a, b) => a + b, 0);
+  const total = () => {
+    const shown = widths.filter((w) => w > 0);
+    return MARKER_WIDTH + GAP * (shown.length - 1) + shown.reduce((a, b) => a + b, 0);
+  };
+  for (const i of DROPPABLE) {
+    if (total() <= width) break;
+    widths[i] = 0;
+  }
   // Shrink the widest flexible column one cell at a time: long names and DNS
   // names share the pain instead of one column vanishing.
   while (total() > width) {
@@ -106,14 +115,16 @@ export function pad(text: string, width: number): string {
 
 /** A row cut around one column, so that the UI can colour that cell alone. */
 export function splitRow(line: string, widths: readonly number[], column: number): [string, string, string] {
-  const start = MARKER_WIDTH + widths.slice(0, column).reduce((a, w) => a + w + GAP, 0);
+  const start = MARKER_WIDTH + widths.slice(0, column).reduce((a, w) => (w > 0 ? a + w + GAP : a), 0);
   const end = start + (widths[column] ?? 0);
   return [line.slice(0, start), line.slice(start, end), line.slice(end)];
 }
 
 /** One table line, exactly `width` cells or fewer: marker, padded cells, gaps. */
 export function formatRow(cells: readonly string[], widths: readonly number[], width: number, selected = false): string {
-  const body = cells.map((c, i) => pad(c, widths[i] ?? 0)).join(' '.repeat(GAP));
+  const body = cells
+    .flatMap((c, i) => ((widths[i] ?? 0) > 0 ? [pad(c, widths[i]!)] : []))
+    .join(' '.repeat(GAP));
   return truncate(`${selected ? '> ' : '  '}${body}`.trimEnd(), width);
 }
 
