@@ -16,6 +16,7 @@ section "system packages"
 declare -A wanted=(
   [dockerd]=docker.io [tmux]=tmux [ssh]=openssh-client [sshd]=openssh-server
   [dnsmasq]=dnsmasq [dig]=dnsutils [debootstrap]=debootstrap [hyperfine]=hyperfine
+  [chromium]=chromium
 )
 missing=()
 for cmd in "${!wanted[@]}"; do

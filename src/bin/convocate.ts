@@ -80,6 +80,34 @@ const code = await runShell(process.argv.slice(2), {
       },
     });
   },
+  web: async (flags, directory) => {
+    const [{ runWeb, tokenCommand }, { subscribeStatus }] = await Promise.all([
+      import('../web/run.js'),
+      import('../shell/status/subscribe.js'),
+    ]);
+    const { configDir, stateDir } = resolveShellConfig();
+    const out = (line: string) => io.stdout.write(`${line}\n`);
+    if (flags.printUrl || flags.rotateToken) return tokenCommand(flags, { configDir, out });
+    const dir = await directory();
+    await runWeb(dir, flags, {
+      configDir,
+      out,
+      subscribe: (onChange) => {
+        const onEvent = (ev: StatusEvent): void => {
+          if (ev.type === 'agent.heartbeat') dir.noteHeartbeat(ev.agent_id, ev.timestamp);
+          else onChange(activityChange(ev));
+        };
+        const remote = subscribeStatus(stateDir, onEvent);
+        localEvents.on('event', onEvent);
+        return {
+          close: () => {
+            remote.close();
+            localEvents.off('event', onEvent);
+          },
+        };
+      },
+    });
+  },
   statusServe: async (flags) => {
     const { runStatusServe } = await import('../shell/status/run.js');
     await runStatusServe(flags, resolveShellConfig(), (msg) => io.stderr.write(`${msg}\n`));

@@ -30,6 +30,17 @@ export interface ShellDeps {
   openDirectory(): Promise<AgentDirectory>;
   runTui(dir: AgentDirectory, opts?: TuiFlags): Promise<void>;
   statusServe(opts: StatusServeFlags): Promise<void>;
+  /** `convocate web`: the directory is opened only when the cockpit is served. */
+  web(opts: WebCommandFlags, directory: () => Promise<AgentDirectory>): Promise<void>;
+}
+
+export interface WebCommandFlags {
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+  printUrl?: boolean;
+  rotateToken?: boolean;
 }
 
 export interface TuiFlags {
@@ -48,7 +59,7 @@ export async function runShell(argv: string[], deps: ShellDeps): Promise<number>
     async (...args: A) =>
       fn(await directory(), ...args);
 
-  const program = buildProgram(deps, withDir);
+  const program = buildProgram(deps, withDir, directory);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -65,7 +76,7 @@ export async function runShell(argv: string[], deps: ShellDeps): Promise<number>
 
 type WithDir = <A extends unknown[]>(fn: (d: AgentDirectory, ...args: A) => Promise<void>) => (...args: A) => Promise<void>;
 
-function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
+function buildProgram(deps: ShellDeps, withDir: WithDir, directory: () => Promise<AgentDirectory>): Command {
   const { io } = deps;
   const program = new Command('convocate')
     .description('Run many Claude Code sessions, each in its own container with tmux, from one terminal UI.\nWith no command, opens the TUI.')
@@ -201,6 +212,16 @@ function buildProgram(deps: ShellDeps, withDir: WithDir): Command {
     .option('--agent <id>', 'only this agent')
     .option('--json', 'print [{"agent_id","names"}]')
     .action(withDir((d, opts: { agent?: string; json?: boolean }) => envListCommand(d, io, opts)));
+  program
+    .command('web')
+    .description('serve the web cockpit (every session from a browser, behind a login)')
+    .option('--listen <addr:port>', 'where to listen (default 127.0.0.1:7681)')
+    .option('--tls-cert <file>', 'PEM certificate: serve HTTPS')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--insecure-http', 'allow plain HTTP on a non-loopback address')
+    .option('--print-url', 'print the login URL and exit')
+    .option('--rotate-token', 'make a new login token (every browser logs in again) and exit')
+    .action((opts: WebCommandFlags) => deps.web(opts, directory));
   program
     .command('status-serve')
     .description('listen for agent status events (SSH subsystem convocate-status)')

@@ -1,0 +1,152 @@
+// The cockpit page: login from the URL's token, the live list (pushed by the
+// server), the `/` filter, the preview of the selected session, attach/watch
+// in a terminal, and a notification when a session starts waiting or finishes.
+import { render } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Session } from '../../protocol/session.js';
+import { activityCounts } from '../../shell/app/cockpit.js';
+import { COLUMNS, sessionCells } from '../../shell/app/format.js';
+import { matchesFilter } from '../../shell/app/view.js';
+import { fetchPeek, fetchSessions, login, openEvents, type ActivityPush, type Row } from './api.js';
+import { TerminalView } from './terminal.js';
+
+type Phase = { at: 'loading' } | { at: 'login'; error?: string } | { at: 'list' } | { at: 'attach'; row: Row; readOnly: boolean };
+
+/** Newest access first, as the TUI sorts. */
+function sorted(rows: Row[]): Row[] {
+  return [...rows].sort((a, b) => b.last_accessed.localeCompare(a.last_accessed));
+}
+
+function App() {
+  const [phase, setPhase] = useState<Phase>({ at: 'loading' });
+  const [rows, setRows] = useState<Row[]>([]);
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState<string | undefined>();
+  const [preview, setPreview] = useState('');
+  const [note, setNote] = useState('');
+  const [alerts, setAlerts] = useState(0);
+
+  useEffect(() => {
+    void (async () => {
+      const token = /(?:^|[#&])token=([0-9a-f]{64})/.exec(location.hash)?.[1];
+      if (token) {
+        history.replaceState(null, '', location.pathname);
+        const error = await login(token);
+        if (error) return setPhase({ at: 'login', error });
+      }
+      const list = await fetchSessions();
+      if (list === 'login') return setPhase({ at: 'login' });
+      setRows(sorted(list));
+      setPhase({ at: 'list' });
+    })().catch((err: unknown) => setPhase({ at: 'login', error: String(err) }));
+  }, []);
+
+  const live = phase.at === 'list' || phase.at === 'attach';
+  useEffect(() => {
+    if (!live) return;
+    const es = openEvents(
+      (list) => setRows(sorted(list)),
+      (a: ActivityPush) => {
+        if (a.activity !== 'waiting' && a.activity !== 'idle') return;
+        setAlerts((n) => n + 1);
+        if ('Notification' in window && Notification.permission === 'granted') {
+          new Notification(`convocate: ${a.activity}`, { body: a.activity_detail || a.uuid, tag: `${a.uuid}:${a.activity}` });
+        }
+      },
+    );
+    return () => es.close();
+  }, [live]);
+
+  const visible = useMemo(() => rows.filter((r) => matchesFilter(r as unknown as Session, filter)), [rows, filter]);
+  const counts = activityCounts(rows as unknown as Session[]);
+  const current = visible.find((r) => r.uuid === selected);
+
+  useEffect(() => {
+    document.title = `${alerts > 0 ? `(${alerts}) ` : ''}${counts ? `${counts} – ` : ''}convocate`;
+  }, [alerts, counts]);
+
+  useEffect(() => {
+    if (!current || phase.at !== 'list') return;
+    let stop = false;
+    const tick = () =>
+      fetchPeek(current.uuid).then(
+        (text) => !stop && setPreview(text),
+        (err: unknown) => !stop && setPreview(`(${String((err as Error).message ?? err)})`),
+      );
+    void tick();
+    const timer = setInterval(tick, 1000);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [current?.uuid, phase.at]);
+
+  if (phase.at === 'loading') return <p class="center">loading…</p>;
+  if (phase.at === 'login') {
+    return (
+      <div class="center login">
+        <h1>convocate</h1>
+        <p>{phase.error ?? 'Not logged in.'}</p>
+        <p>Open the login URL that <code>convocate web --print-url</code> prints on the shell host.</p>
+      </div>
+    );
+  }
+  if (phase.at === 'attach') {
+    return (
+      <TerminalView
+        uuid={phase.row.uuid}
+        name={phase.row.name}
+        readOnly={phase.readOnly}
+        onExit={(why) => {
+          setNote(why === 'detached' ? `detached from ${phase.row.name}` : why);
+          setPhase({ at: 'list' });
+        }}
+      />
+    );
+  }
+
+  return (
+    <div class="cockpit">
+      <header>
+        <strong>convocate</strong>
+        <span class="counts" data-testid="counts">{counts || `${rows.length} sessions`}</span>
+        {'Notification' in window && Notification.permission === 'default' ? (
+          <button type="button" onClick={() => void Notification.requestPermission()}>Notify me</button>
+        ) : null}
+        {alerts > 0 ? <button type="button" onClick={() => setAlerts(0)}>{alerts} new</button> : null}
+      </header>
+      <input class="filter" placeholder="/ filter by name, agent, DNS, activity" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
+      {note ? <p class="note" data-testid="note">{note}</p> : null}
+      <table class="sessions">
+        <thead>
+          <tr>{COLUMNS.map((c) => <th key={c}>{c}</th>)}</tr>
+        </thead>
+        <tbody>
+          {visible.map((r) => {
+            const cells = sessionCells(r as unknown as Session, false);
+            return (
+              <tr key={r.uuid} data-uuid={r.uuid} class={r.uuid === selected ? 'selected' : ''} onClick={() => setSelected(r.uuid)}>
+                {cells.map((cell, i) => (
+                  <td key={COLUMNS[i]} data-label={COLUMNS[i]} class={i === 6 ? `activity ${r.activity}` : `col-${COLUMNS[i]}`}>{cell}</td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {visible.length === 0 ? <p class="empty">{rows.length ? 'nothing matches the filter' : 'no sessions yet'}</p> : null}
+      {current ? (
+        <section class="preview">
+          <div class="preview-bar">
+            <span>{current.name}</span>
+            <button type="button" onClick={() => setPhase({ at: 'attach', row: current, readOnly: false })}>Attach</button>
+            <button type="button" onClick={() => setPhase({ at: 'attach', row: current, readOnly: true })}>Watch</button>
+          </div>
+          <pre data-testid="preview">{preview}</pre>
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
