@@ -40,7 +40,7 @@ async function waitForTerminal(p: Page, pattern: RegExp, timeoutMs = 30_000): Pr
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = await p.$eval('.xterm-rows', (el) => Array.from(el.children).map((c) => c.textContent ?? '').join('\n')).catch(() => '');
+    text = (await p.evaluate("Array.from(document.querySelector('.xterm-rows')?.children ?? []).map((c) => c.textContent).join('\\n')").catch(() => '')) as string;
     if (pattern.test(text)) return text;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -48,7 +48,8 @@ async function waitForTerminal(p: Page, pattern: RegExp, timeoutMs = 30_000): Pr
 }
 
 async function noOverflow(p: Page): Promise<void> {
-  const [scroll, inner] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  // Page-side expressions are strings: this file is compiled for Node, without the DOM's types.
+  const [scroll, inner] = (await p.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
   expect(scroll).toBeLessThanOrEqual(inner!);
 }
 
@@ -62,8 +63,8 @@ describe('the web cockpit in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'list-1440.png') });
     // The filter narrows the list as the TUI's `/` does.
     await page.type('.filter', 'other');
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
-    await page.$eval('.filter', (el) => ((el as HTMLInputElement).value = ''));
+    await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
+    await page.evaluate("document.querySelector('.filter').value = ''");
     await page.type('.filter', ' ');
   });
 
@@ -83,7 +84,7 @@ describe('the web cockpit in Chromium', () => {
     expect(after).toBeLessThan(before);
     await page.click('xpath///button[text()="Detach"]');
     await page.waitForSelector('[data-testid="note"]', { timeout: 15_000 });
-    expect(await page.$eval('[data-testid="note"]', (el) => el.textContent)).toBe('detached from web-shell');
+    expect(await page.evaluate("document.querySelector('[data-testid=\"note\"]').textContent")).toBe('detached from web-shell');
     const s = (await lsJson(ctx.env)).find((x) => x.name === 'web-shell')!;
     expect(s.running).toBe(true);
     await page.setViewport({ width: 1440, height: 900 });
@@ -110,7 +111,7 @@ describe('the web cockpit in Chromium', () => {
     await page.click(row('web-shell'));
     await page.click('xpath///button[text()="Attach"]');
     await waitForTerminal(page, /convocate@convocate-[0-9a-f]{8}/, 30_000);
-    const box = await page.$eval('.term', (el) => el.getBoundingClientRect().toJSON() as DOMRect);
+    const box = (await page.evaluate("document.querySelector('.term').getBoundingClientRect().toJSON()")) as { width: number; height: number };
     expect(box.width).toBeGreaterThan(370);
     expect(box.height).toBeGreaterThan(600);
     await page.click('xpath///button[text()="Tab"]');

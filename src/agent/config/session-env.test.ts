@@ -31,6 +31,18 @@ describe('SessionEnvStore', () => {
     expect(await new SessionEnvStore(dir).names()).toEqual(['ANTHROPIC_API_KEY']);
   });
 
+  it('keeps a deploy key (GIT_SSH_KEY) whole across its lines, one line of the file; other names stay one-line', async () => {
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQ==\n-----END OPENSSH PRIVATE KEY-----';
+    const env = new SessionEnvStore(dir);
+    expect(await env.set('GIT_SSH_KEY', key)).toEqual(['GIT_SSH_KEY']);
+    expect((await new SessionEnvStore(dir).read()).get('GIT_SSH_KEY')).toBe(key);
+    const file = await readFile(join(dir, SESSION_ENV_FILE), 'utf8');
+    expect(file.trimEnd().split('\n')).toHaveLength(1);
+    expect(file).not.toContain('PRIVATE KEY');
+    expect((await failure(env.set('GH_TOKEN', 'a\nb'))).message).toMatch(/GH_TOKEN: value must not contain a line break \(only GIT_SSH_KEY may\)/);
+    expect(await env.names()).toEqual(['GIT_SSH_KEY']);
+  });
+
   it('keeps = and spaces inside a value', async () => {
     const env = new SessionEnvStore(dir);
     await env.set('CONVOCATE_SESSION_COMMAND', 'bash -lc "a=b c"');
