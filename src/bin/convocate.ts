@@ -66,9 +66,9 @@ const code = await runShell(process.argv.slice(2), {
     });
   },
   web: async (flags, directory) => {
-    const [{ runWeb, tokenCommand }, { subscribeStatus }] = await Promise.all([
+    const [{ runWeb, tokenCommand }, { tuiSubscription }] = await Promise.all([
       import('../web/run.js'),
-      import('../shell/status/subscribe.js'),
+      import('../shell/status/tui-events.js'),
     ]);
     const { configDir, stateDir } = resolveShellConfig();
     const out = (line: string) => io.stdout.write(`${line}\n`);
@@ -77,20 +77,7 @@ const code = await runShell(process.argv.slice(2), {
     await runWeb(dir, flags, {
       configDir,
       out,
-      subscribe: (onChange) => {
-        const onEvent = (ev: StatusEvent): void => {
-          if (ev.type === 'agent.heartbeat') dir.noteHeartbeat(ev.agent_id, ev.timestamp);
-          else onChange(activityChange(ev));
-        };
-        const remote = subscribeStatus(stateDir, onEvent);
-        localEvents.on('event', onEvent);
-        return {
-          close: () => {
-            remote.close();
-            localEvents.off('event', onEvent);
-          },
-        };
-      },
+      subscribe: tuiSubscription(dir, stateDir, localEvents),
     });
   },
   statusServe: async (flags) => {
