@@ -144,6 +144,24 @@ describe('the TUI over SSH to two agents', () => {
     expect(made).toMatchObject({ agent_id: agentB.agentId, agent_host: hostOf(agentB) });
   });
 
+  it('C offers where the copy goes: Space picks the other agent, and the clone lands there', async () => {
+    const p = pty!;
+    await select(p, 'remote');
+    await p.type('C');
+    await p.waitForText('Clone remote');
+    await p.waitForText(new RegExp(`To agent\\s.*\\[${agentB.agentId}\\]`));
+    await p.keys('Tab');
+    await p.type(' ');
+    await p.waitForText(new RegExp(`To agent\\s.*\\[${agentA.agentId}\\]`));
+    await p.keys('Enter');
+    const screen = await waitForState(p, 'remote-clone', '-', 30_000);
+    expect(rowOf(screen, 'remote-clone')!.line).toMatch(new RegExp(`remote-clone\\s+${agentA.agentId}(\\s|$)`));
+    const made = (await lsJson(ctx.env)).find((s) => s.name === 'remote-clone');
+    expect(made).toMatchObject({ agent_id: agentA.agentId, agent_host: hostOf(agentA) });
+    // The source stays where it was.
+    expect((await lsJson(ctx.env)).find((s) => s.name === 'remote')).toMatchObject({ agent_id: agentB.agentId });
+  });
+
   it('attach, type and detach work over SSH', async () => {
     const p = pty!;
     await select(p, 'remote');

@@ -96,3 +96,24 @@ describe('form keys', () => {
     expect(press(newForm('a1'), charKey('web'), namedKey('return'))).toEqual({ type: 'submit', fields: { name: 'web', protocol: 'tcp', port: 0, dns_name: '' } });
   });
 });
+
+describe('the clone form with several agents', () => {
+  const source = makeSession({ name: 'web', agent_id: 'a1' });
+  it('offers where the copy goes: Space picks the next agent; the same agent means a local clone', () => {
+    const f = cloneForm(source, ['a1', 'a2', 'a3']);
+    expect(f).toMatchObject({ targets: ['a1', 'a2', 'a3'], target: 'a1' });
+    expect(press(f, namedKey('return'))).toEqual({ type: 'submit', fields: { name: 'web-clone', protocol: 'tcp', port: 0, dns_name: '' } });
+    const onTarget = formOf(press(f, tab));
+    expect(onTarget.active).toBe('target');
+    const picked = formOf(press(onTarget, charKey(' ')));
+    expect(picked.target).toBe('a2');
+    expect(formOf(press(picked, charKey(' '), charKey(' '))).target).toBe('a1');
+    expect(formOf(press(onTarget, charKey('x'))).error).toMatch(/Space/);
+    expect(press(picked, namedKey('return'))).toEqual({ type: 'submit', fields: { name: 'web-clone', protocol: 'tcp', port: 0, dns_name: '', to: 'a2' } });
+  });
+  it('with one agent there is nothing to pick', () => {
+    const f = cloneForm(source, ['a1']);
+    expect(f.targets).toBeUndefined();
+    expect(formOf(press(f, tab)).active).toBe('name');
+  });
+});

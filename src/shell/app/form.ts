@@ -6,7 +6,7 @@ import type { KeyPress } from './keys.js';
 import { dnsNameProblem, nameProblem, parsePortText, repoProblem } from '../../protocol/validation.js';
 
 export type FormPurpose = 'create' | 'edit' | 'clone';
-export type FieldName = 'name' | 'protocol' | 'port' | 'dns' | 'repo';
+export type FieldName = 'name' | 'protocol' | 'port' | 'dns' | 'repo' | 'target';
 
 export const FIELD_LABELS: Record<FieldName, string> = {
   name: 'Name',
@@ -14,6 +14,7 @@ export const FIELD_LABELS: Record<FieldName, string> = {
   port: 'Port',
   dns: 'DNS Name',
   repo: 'Repo',
+  target: 'To agent',
 };
 
 export interface FormState {
@@ -27,13 +28,16 @@ export interface FormState {
   dns: string;
   /** A git URL cloned into the new session's workspace; "" for none. Set at create only. */
   repo: string;
+  /** Clone only, with several agents: where the copy goes (another agent: streamed there whole). */
+  targets?: string[];
+  target?: string;
   active: FieldName;
   error?: string;
 }
 
-export function formFields(form: Pick<FormState, 'purpose'>): FieldName[] {
+export function formFields(form: Pick<FormState, 'purpose' | 'targets'>): FieldName[] {
   // A clone copies everything but the name; port and DNS are cleared by the agent.
-  if (form.purpose === 'clone') return ['name'];
+  if (form.purpose === 'clone') return (form.targets?.length ?? 0) > 1 ? ['name', 'target'] : ['name'];
   // The repository is chosen once, at create; the edit form shows it read-only.
   return form.purpose === 'create' ? ['name', 'protocol', 'port', 'dns', 'repo'] : ['name', 'protocol', 'port', 'dns'];
 }
@@ -56,9 +60,19 @@ export function editForm(session: Session): FormState {
   };
 }
 
-export function cloneForm(session: Session): FormState {
+/** `agents`: every registered agent; with more than one the form offers where the copy goes. */
+export function cloneForm(session: Session, agents: readonly string[] = []): FormState {
   const name = `${session.name}-clone`.slice(0, 64);
-  return { ...newForm(session.agent_id ?? ''), purpose: 'clone', source: session, name };
+  const targets = agents.length > 1 ? [...agents] : undefined;
+  return { ...newForm(session.agent_id ?? ''), purpose: 'clone', source: session, name, targets, target: session.agent_id };
+}
+
+/** Space moves the clone's target to the next agent. */
+function nextTarget(form: FormState, text: string): FormState {
+  const targets = form.targets ?? [];
+  if (text !== ' ' || targets.length === 0) return { ...form, error: 'to agent: press Space to pick the next agent' };
+  const at = targets.indexOf(form.target ?? '');
+  return { ...form, target: targets[(at + 1) % targets.length], error: undefined };
 }
 
 export type FormOutcome =
@@ -87,6 +101,8 @@ function typeInto(form: FormState, text: string): FormState {
       return { ...form, repo: form.repo + printable, error: undefined };
     case 'protocol':
       return setProtocol(form, printable);
+    case 'target':
+      return nextTarget(form, printable);
   }
 }
 
@@ -109,6 +125,7 @@ function erase(form: FormState): FormState {
     case 'repo':
       return { ...form, repo: form.repo.slice(0, -1), error: undefined };
     case 'protocol':
+    case 'target':
       return form;
   }
 }
@@ -120,7 +137,8 @@ export function submitForm(form: FormState): FormOutcome {
   const nameError = form.purpose === 'edit' && name === '' ? undefined : nameProblem(name);
   if (nameError) return { type: 'update', form: { ...form, active: 'name', error: nameError } };
   if (form.purpose === 'clone') {
-    return { type: 'submit', fields: { name, protocol: 'tcp', port: 0, dns_name: '' } };
+    const to = form.target && form.target !== form.source?.agent_id ? form.target : undefined;
+    return { type: 'submit', fields: { name, protocol: 'tcp', port: 0, dns_name: '', ...(to ? { to } : {}) } };
   }
   let port: number;
   try {

@@ -12,6 +12,8 @@ export interface SessionFields {
   dns_name: string;
   /** Create only: cloned into the workspace at the first start. */
   repo?: string;
+  /** Clone only: another agent the copy streams to. */
+  to?: string;
 }
 
 
@@ -24,7 +26,8 @@ export type Intent =
   | { kind: 'load-env' }
   | { kind: 'create'; agentId: string; fields: SessionFields }
   | { kind: 'edit'; session: Session; fields: SessionFields }
-  | { kind: 'clone'; session: Session; name: string }
+  /** `to`: another agent, the home streamed there whole (convocate-agent-transfer). */
+  | { kind: 'clone'; session: Session; name: string; to?: string }
   /** `fresh`: a restart that starts a new Claude conversation. */
   | { kind: ConfirmKind; session: Session; fresh?: boolean }
   /** Fetch the session's diff for the diff view. */

@@ -85,7 +85,7 @@ function sessionAction(state: AppState, action: SessionAction): Transition {
     case 'edit':
       return { state: { ...state, mode: { screen: 'form', form: editForm(session) } } };
     case 'clone':
-      return { state: { ...state, mode: { screen: 'form', form: cloneForm(session) } } };
+      return { state: { ...state, mode: { screen: 'form', form: cloneForm(session, state.agents.map((a) => a.id)) } } };
     case 'diff':
       return { state: { ...state, mode: { screen: 'diff', session, top: 0 } }, intent: { kind: 'load-diff', session } };
     default:

@@ -191,3 +191,13 @@ describe('idle ticks', () => {
     expect(busier).not.toBe(base);
   });
 });
+
+describe('C to another agent', () => {
+  it('the clone intent names the agent picked in the form', () => {
+    const two = [{ id: 'a1', host: 'a1.example' }, { id: 'a2', host: 'a2.example' }];
+    const s = makeSession({ name: 'web', agent_id: 'a1', last_accessed: '2031-01-01T00:00:00Z' });
+    const t = run(baseState({ agents: two }), { type: 'loaded', list: makeList([s]), agents: two, health: [] }, letter('c'), key(namedKey('tab')), key(charKey(' ')), key(namedKey('return')));
+    expect(t.intent).toEqual({ kind: 'clone', session: s, name: 'web-clone', to: 'a2' });
+    expect(t.state.mode).toMatchObject({ screen: 'busy', label: 'Cloning web as web-clone to agent a2…' });
+  });
+});

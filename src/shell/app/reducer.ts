@@ -94,8 +94,8 @@ function submitted(
     return { state: { ...state, mode: busy(`Saving ${source.name}…`) }, intent: { kind: 'edit', session: source, fields } };
   }
   return {
-    state: { ...state, mode: busy(`Cloning ${source.name} as ${fields.name}…`) },
-    intent: { kind: 'clone', session: source, name: fields.name },
+    state: { ...state, mode: busy(`Cloning ${source.name} as ${fields.name}${fields.to ? ` to agent ${fields.to}` : ''}…`) },
+    intent: { kind: 'clone', session: source, name: fields.name, ...(fields.to ? { to: fields.to } : {}) },
   };
 }
 

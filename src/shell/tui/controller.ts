@@ -7,6 +7,7 @@ import { doneMessage, who } from '../app/actions.js';
 import type { Intent } from '../app/intents.js';
 import type { AppStore } from '../app/store.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
+import { transferSession } from '../client/ssh-transfer.js';
 import { loadEnvNames } from './env-names.js';
 
 export interface ControllerHooks {
@@ -104,6 +105,10 @@ export class TuiController {
         return { message: `saved ${label(s)}${note}` };
       }
       case 'clone': {
+        if (intent.to) {
+          const copy = await transferSession(this.clientOf(intent.session), this.directory.client(intent.to), intent.session.uuid, { name: intent.name, move: false });
+          return { message: `cloned ${intent.session.name} as ${label(copy)} on agent ${intent.to}`, select: copy.uuid };
+        }
         const s = await this.clientOf(intent.session).call('clone', { source_id: intent.session.uuid, name: intent.name });
         return { message: `cloned ${intent.session.name} as ${label(s)}`, select: s.uuid };
       }

@@ -19,6 +19,7 @@ const HINTS: Partial<Record<FieldName, string>> = {
   protocol: 'Space, t or u',
   port: '0 none, -1 auto',
   repo: 'optional git URL',
+  target: 'Space: next agent',
 };
 
 /** The tail of a long value, so the cursor end stays visible. */
@@ -37,6 +38,20 @@ function FieldLine({ form, field, valueWidth }: { form: FormState; field: FieldN
         <Text bold={form.protocol === 'tcp'}>{form.protocol === 'tcp' ? '[tcp]' : ' tcp '}</Text>
         <Text bold={form.protocol === 'udp'}>{form.protocol === 'udp' ? '[udp]' : ' udp '}</Text>
         <Text dimColor>{active ? `  ${HINTS.protocol}` : ''}</Text>
+      </Text>
+    );
+  }
+  if (field === 'target') {
+    return (
+      <Text wrap="truncate">
+        {active ? '> ' : '  '}
+        {label}{' '}
+        {(form.targets ?? []).map((t) => (
+          <Text key={t} bold={t === form.target}>
+            {t === form.target ? `[${t}]` : ` ${t} `}
+          </Text>
+        ))}
+        <Text dimColor>{active ? `  ${HINTS.target}` : ''}</Text>
       </Text>
     );
   }
