@@ -2,7 +2,9 @@
 // conversation's transcript once when first listed, then again only when its
 // hooks report (a turn began or ended), so that a list never reads a
 // transcript. One refresh at a time per session.
-import { NO_USAGE, type UsageView } from '../../protocol/session.js';
+import type { UsageResult } from '../../protocol/ops.js';
+import { PRICES_DATE } from '../../protocol/prices.js';
+import { NO_USAGE, type Session, type UsageView } from '../../protocol/session.js';
 import { readConversationId } from '../sessions/workspace-files.js';
 import { follow, transcriptPath, usageView, type TranscriptCursor } from './transcript.js';
 
@@ -50,4 +52,12 @@ export class UsageTracker {
   forget(uuid: string): void {
     this.sessions.delete(uuid);
   }
+}
+
+/** The `usage` op's answer: each session's figures as `list` carries them, and the price table's date. */
+export function usageResult(sessions: readonly Session[]): UsageResult {
+  return {
+    sessions: sessions.map(({ uuid, name, tokens_in, tokens_out, cost_usd, context_percent }) => ({ uuid, name, tokens_in, tokens_out, cost_usd, context_percent })),
+    prices_date: PRICES_DATE,
+  };
 }

@@ -3,7 +3,7 @@
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { errors, ConvocateError } from '../../protocol/errors.js';
-import { DEFAULT_PEEK_LINES, MAX_DIFF_BYTES, type AgentSettings, type DiffResult, type UsageResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
+import { DEFAULT_PEEK_LINES, type AgentSettings, type DiffResult, type UsageResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../../protocol/status.js';
 import type { Session, SessionMeta } from '../../protocol/session.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
@@ -24,9 +24,8 @@ import type { SessionEnvStore } from '../config/session-env.js';
 import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture, peekPane } from './pane.js';
-import { PRICES_DATE } from '../../protocol/prices.js';
-import { UsageTracker } from '../activity/usage-tracker.js';
-import { diffCommand, diffResult, ownerOf, workdir, workspaceEnv } from './workspace.js';
+import { UsageTracker, usageResult } from '../activity/usage-tracker.js';
+import { workspaceDiff, workspaceEnv } from './workspace.js';
 import { admit, CgroupResourceProbe, type ResourceProbe } from './admission.js';
 import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 
@@ -354,22 +353,15 @@ export class SessionEngine {
 
   /** Every session's usage figures, as `list` carries them. */
   async usage(): Promise<UsageResult> {
-    const { sessions } = await this.live.list();
-    const pick = ({ uuid, name, tokens_in, tokens_out, cost_usd, context_percent }: Session) => ({ uuid, name, tokens_in, tokens_out, cost_usd, context_percent });
-    return { sessions: sessions.map(pick), prices_date: PRICES_DATE };
+    return usageResult((await this.live.list()).sessions);
   }
 
   /** The workspace's changes against its base, computed in the running container or a throwaway one. */
   async diff(p: OpParams<'diff'>): Promise<DiffResult> {
     assertUuid(p.id);
     const meta = await this.opts.store.get(p.id);
-    const home = this.opts.store.homeDir(meta.uuid);
-    const cmd = diffCommand(p);
-    const env = [`CONVOCATE_WORKDIR=${workdir(meta)}`];
-    const result = (await this.live.isRunning(meta.uuid))
-      ? await this.opts.runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER, env, maxBytes: MAX_DIFF_BYTES })
-      : await this.opts.runtime.runOneOff({ image: this.settings.image, homeDir: home, user: await ownerOf(home), cmd, env, maxBytes: MAX_DIFF_BYTES });
-    return diffResult(meta, result);
+    const running = await this.live.isRunning(meta.uuid);
+    return workspaceDiff(this.opts.runtime, meta, this.opts.store.homeDir(meta.uuid), { running, image: this.settings.image, params: p });
   }
 
   /** Stop and remove the container, then its firewall rules. */

@@ -4,12 +4,12 @@
 // the container (image/clone.sh, image/diff.sh), never on the agent host.
 import { stat } from 'node:fs/promises';
 import { ConvocateError, quote } from '../../protocol/errors.js';
-import type { DiffResult, OpParams } from '../../protocol/ops.js';
+import { MAX_DIFF_BYTES, type DiffResult, type OpParams } from '../../protocol/ops.js';
 import { WORKSPACE_DIR, type SessionMeta } from '../../protocol/session.js';
 import { sanitisePaneText } from '../../protocol/sanitise.js';
 import { sanitizeText } from '../../protocol/sanitise.js';
 import { validateDiffBase } from '../../protocol/validation.js';
-import { CONTAINER_HOME, type ExecResult } from '../runtime/container-runtime.js';
+import { CONTAINER_HOME, CONTAINER_USER, type ContainerRuntime, type ExecResult } from '../runtime/container-runtime.js';
 import { readConversationId } from '../sessions/workspace-files.js';
 
 /** Exit codes of `convocate-diff`. */
@@ -30,6 +30,21 @@ export async function workspaceEnv(meta: SessionMeta, home: string, opts: { fres
   if (conversation) env.push(`CONVOCATE_RESUME=${conversation}`);
   if (conversation && meta.resume_fork) env.push('CONVOCATE_FORK=1');
   return env;
+}
+
+/** `diff` in the session's container when it runs, else in a throwaway one over its home, read-only. */
+export async function workspaceDiff(
+  runtime: ContainerRuntime,
+  meta: SessionMeta,
+  home: string,
+  opts: { running: boolean; image: string; params: OpParams<'diff'> },
+): Promise<DiffResult> {
+  const cmd = diffCommand(opts.params);
+  const env = [`CONVOCATE_WORKDIR=${workdir(meta)}`];
+  const result = opts.running
+    ? await runtime.exec(meta.uuid, cmd, { user: CONTAINER_USER, env, maxBytes: MAX_DIFF_BYTES })
+    : await runtime.runOneOff({ image: opts.image, homeDir: home, user: await ownerOf(home), cmd, env, maxBytes: MAX_DIFF_BYTES });
+  return diffResult(meta, result);
 }
 
 export function diffCommand(p: OpParams<'diff'>): string[] {

@@ -9,6 +9,7 @@ import { ConvocateError, errors } from '../../protocol/errors.js';
 import { sanitizeText } from '../../protocol/sanitise.js';
 import type { ResourceView } from '../../protocol/session.js';
 import { createOptions } from './container-options.js';
+import { runOneOff } from './docker-one-off.js';
 import { ensureSessionsNetwork, inspectNetwork } from './docker-networks.js';
 import { causeText, ignoreStatus, imageMissing, lastLines, notRunning, statusOf, wrap } from './docker-errors.js';
 import {
@@ -274,43 +275,10 @@ export class DockerRuntime implements ContainerRuntime {
     return { exitCode: exitCode ?? -1, output: Buffer.concat(chunks).toString('utf8'), truncated };
   }
 
-  async runOneOff(spec: OneOffSpec): Promise<ExecResult> {
-    const what = `one-off ${sanitizeText(spec.cmd.join(' '), { max: 80 })}`;
-    const container = await this.within(
-      `create ${what}`,
-      this.docker.createContainer({
-        Image: spec.image,
-        Entrypoint: spec.cmd.slice(0, 1),
-        Cmd: spec.cmd.slice(1),
-        User: spec.user,
-        Env: spec.env,
-        WorkingDir: CONTAINER_HOME,
-        NetworkDisabled: true,
-        HostConfig: {
-          Binds: [`${spec.homeDir}:${CONTAINER_HOME}:ro`],
-          NetworkMode: 'none',
-          CapDrop: ['ALL'],
-          SecurityOpt: ['no-new-privileges'],
-          PidsLimit: 256,
-        },
-      }),
-    ).catch((err: unknown) => {
-      if (err instanceof ConvocateError) throw err;
-      if (statusOf(err) === 404 && /image/i.test(causeText(err))) throw imageMissing(spec.image, err);
-      throw wrap(`create ${what}`, err);
-    });
-    try {
-      await this.within(`start ${what}`, container.start());
-      const ms = this.limits.execTimeoutMs;
-      const waited = (await this.within(`wait for ${what}`, container.wait(), ms)) as { StatusCode?: number };
-      const logs = (await this.within(`logs of ${what}`, container.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
-      const max = spec.maxBytes ?? this.limits.execOutputMaxBytes;
-      const output = demuxBuffer(logs);
-      return { exitCode: waited.StatusCode ?? -1, output: output.subarray(0, max).toString('utf8'), truncated: output.length > max };
-    } finally {
-      await ignoreStatus(this.within(`remove ${what}`, container.remove({ force: true })), 404, 409).catch(() => undefined);
-    }
+  runOneOff(spec: OneOffSpec): Promise<ExecResult> {
+    return runOneOff(this.docker, spec, { within: (what, p, extraMs) => this.within(what, p, extraMs), limits: this.limits });
   }
+
 
   async execPipe(uuid: string, cmd: string[], opts: { user: string }): Promise<PipeExec> {
     const name = containerName(uuid);
@@ -428,13 +396,3 @@ async function waitExit(exec: Docker.Exec, deadline: number, callTimeoutMs: numb
   return undefined;
 }
 
-/** Docker's multiplexed log framing (8-byte header: stream, 0, 0, 0, big-endian size) to the plain bytes. */
-function demuxBuffer(buf: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  for (let at = 0; at + 8 <= buf.length; ) {
-    const size = buf.readUInt32BE(at + 4);
-    parts.push(buf.subarray(at + 8, at + 8 + size));
-    at += 8 + size;
-  }
-  return Buffer.concat(parts);
-}
