@@ -16,7 +16,7 @@ section "system packages"
 declare -A wanted=(
   [dockerd]=docker.io [tmux]=tmux [ssh]=openssh-client [sshd]=openssh-server
   [dnsmasq]=dnsmasq [dig]=dnsutils [debootstrap]=debootstrap [hyperfine]=hyperfine
-  [chromium]=chromium
+  [chromium]=chromium [git]=git
 )
 missing=()
 for cmd in "${!wanted[@]}"; do
