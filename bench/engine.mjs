@@ -3,37 +3,10 @@
 import { mkdtemp, rm, chown } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { benchAgent, docker, fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
+import { benchAgent, docker, fmt, image, mib, pct, rawStart, removeByLabel, row, timed } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 8);
 const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 200);
-
-/** Raw baseline: `docker run -d` through the Engine API + wait for the entrypoint's ready line. */
-async function rawColdStart(label, home) {
-  const c = await docker.createContainer({
-    Image: image,
-    Labels: { [label.split('=')[0]]: label.split('=')[1] },
-    // Like the bench agent's sessions: a shell, not Claude.
-    Env: ['CONVOCATE_SESSION_COMMAND=bash -l'],
-    HostConfig: { Binds: [`${home}:/home/convocate`] },
-  });
-  await c.start();
-  const logs = await c.logs({ follow: true, stdout: true, stderr: true });
-  await new Promise((resolve) => {
-    const out = new PassThrough();
-    let seen = '';
-    out.on('data', (b) => {
-      seen += b.toString();
-      if (seen.includes('convocate: ready')) {
-        logs.destroy();
-        resolve();
-      }
-    });
-    docker.modem.demuxStream(logs, out, out);
-  });
-  return c;
-}
 
 async function coldStart() {
   const agent = await benchAgent('cold');
@@ -50,7 +23,7 @@ async function coldStart() {
       ours.push(t.ms);
       const home = await mkdtemp(join(tmpdir(), 'convocate-raw-'));
       if (process.getuid?.() === 0) await chown(home, 1337, 1337);
-      const r = await timed(() => rawColdStart(rawLabel, home));
+      const r = await timed(() => rawStart(rawLabel, home));
       raw.push(r.ms);
       await r.value.remove({ force: true });
       await rm(home, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { buildAgent } from '../dist/agent/build-agent.js';
 import { resolveAgentConfig } from '../dist/agent/config/config.js';
@@ -66,6 +67,34 @@ export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => u
 export async function removeByLabel(label) {
   const rows = await docker.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(rows.map((r) => docker.getContainer(r.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+/**
+ * Raw baseline: `docker run -d` through the Engine API on the session image
+ * (a shell, like the bench agent's sessions), then wait for the entrypoint's ready line.
+ */
+export async function rawStart(label, home, network) {
+  const c = await docker.createContainer({
+    Image: image,
+    Labels: { [label.split('=')[0]]: label.split('=')[1] },
+    Env: ['CONVOCATE_SESSION_COMMAND=bash -l'],
+    HostConfig: { Binds: [`${home}:/home/convocate`], ...(network ? { NetworkMode: network } : {}) },
+  });
+  await c.start();
+  const logs = await c.logs({ follow: true, stdout: true, stderr: true });
+  await new Promise((resolve) => {
+    const out = new PassThrough();
+    let seen = '';
+    out.on('data', (b) => {
+      seen += b.toString();
+      if (seen.includes('convocate: ready')) {
+        logs.destroy();
+        resolve();
+      }
+    });
+    docker.modem.demuxStream(logs, out, out);
+  });
+  return c;
 }
 
 export function row(label, ...cells) {

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { benchAgent, docker, fmt, image, pct, removeByLabel, row, timed } from './lib.mjs';
+import { benchAgent, docker, fmt, image, pct, rawStart, removeByLabel, row, timed } from './lib.mjs';
 import { startStandInAndGit } from './stand-in.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
@@ -82,26 +82,7 @@ async function execIn(container, cmd) {
 async function rawStartAndClone(label, network, url) {
   const home = await mkdtemp(join(tmpdir(), 'convocate-raw-'));
   await chown(home, 1337, 1337);
-  const c = await docker.createContainer({
-    Image: image,
-    Labels: { [label.split('=')[0]]: label.split('=')[1] },
-    Env: ['CONVOCATE_SESSION_COMMAND=bash -l'],
-    HostConfig: { Binds: [`${home}:/home/convocate`], NetworkMode: network },
-  });
-  await c.start();
-  const logs = await c.logs({ follow: true, stdout: true, stderr: true });
-  await new Promise((resolve) => {
-    const out = new PassThrough();
-    let seen = '';
-    out.on('data', (b) => {
-      seen += b.toString();
-      if (seen.includes('convocate: ready')) {
-        logs.destroy();
-        resolve();
-      }
-    });
-    docker.modem.demuxStream(logs, out, out);
-  });
+  const c = await rawStart(label, home, network);
   await execIn(c, ['git', 'clone', '--quiet', url, '/home/convocate/work']);
   return { c, home };
 }

@@ -70,7 +70,7 @@ describe('image build', () => {
     expect((await build()).join('\n')).toMatch(/is stale/);
     agent = await makeTestAgent('no-claude');
     await agent.engine.setSettings({ image: tag });
-    await agent.engine.envUnset({ name: 'CONVOCATE_SESSION_COMMAND' });
+    await agent.api.call('env-unset', { name: 'CONVOCATE_SESSION_COMMAND' });
     const s = await agent.api.call('create', { name: 'plain' });
     await agent.api.call('restart', { id: s.uuid });
     const after = await agent.api.call('get', { id: s.uuid });

@@ -8,6 +8,7 @@ import {
   CGROUP_ROOT, cgroupFiles, detectCgroupLayout, groupExists, parentGroupPath, readCpuNs, readMemBytes, type CgroupFiles, type CgroupLayout,
 } from '../host/cgroups.js';
 import { ConvocateError } from '../../protocol/errors.js';
+import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
 
 /** What a session that has just started is assumed to need, before it shows any use. */
 export const NEW_SESSION_MEM_BYTES = 64 * 1024 ** 2;
@@ -56,6 +57,16 @@ export function admissionRefusal(u: Usage, caps: Caps, need: Need = {}): string 
 export async function admit(probe: ResourceProbe, cgroupParent: string, caps: Caps, need: Need = {}): Promise<void> {
   const refusal = admissionRefusal(await probe.usage(cgroupParent), caps, need);
   if (refusal) throw new ConvocateError('unavailable', refusal);
+}
+
+/** One session's start against the agent's caps: its own memory limit is what it may take, so it counts whole; the agent default does not. */
+export function admitSession(
+  probe: ResourceProbe,
+  settings: { cgroupParent: string; cpuCapPercent?: number; memCapPercent?: number },
+  limits: { memory_bytes: number | null; cpus: number | null },
+): Promise<void> {
+  const caps = { cpuPercent: settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT, memPercent: settings.memCapPercent ?? DEFAULT_CAP_PERCENT };
+  return admit(probe, settings.cgroupParent, caps, { memBytes: limits.memory_bytes ?? undefined, cpuCores: limits.cpus ?? undefined });
 }
 
 /** A cap is a percentage in (0, 100]; fractions are allowed so a small host can be squeezed in tests. */

@@ -26,8 +26,7 @@ import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture, peekPane } from './pane.js';
 import { UsageTracker, usageResult } from '../activity/usage-tracker.js';
 import { workspaceDiff, workspaceEnv } from './workspace.js';
-import { admit, CgroupResourceProbe, type ResourceProbe } from './admission.js';
-import { DEFAULT_CAP_PERCENT } from '../../protocol/host-files.js';
+import { admitSession, CgroupResourceProbe, type ResourceProbe } from './admission.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -97,10 +96,6 @@ export class SessionEngine {
   close(): void {
     this.activity.close();
     this.panes.closeAll();
-  }
-
-  get image(): string {
-    return this.settings.image;
   }
 
   list(): Promise<ListResult> {
@@ -308,13 +303,7 @@ export class SessionEngine {
     // A key set after the session was made gets approved too.
     await this.seedHome(meta.uuid, env.get('ANTHROPIC_API_KEY'));
     this.activity.track(meta.uuid);
-    // A session's own memory limit is what it may take: it is counted whole; the agent default is not.
-    await admit(
-      this.admission,
-      this.settings.cgroupParent,
-      { cpuPercent: this.settings.cpuCapPercent ?? DEFAULT_CAP_PERCENT, memPercent: this.settings.memCapPercent ?? DEFAULT_CAP_PERCENT },
-      { memBytes: meta.memory_bytes ?? undefined, cpuCores: meta.cpus ?? undefined },
-    );
+    await admitSession(this.admission, this.settings, meta);
     const network = this.settings.network || ((await this.opts.runtime.ensureSessionsNetwork?.()) ?? SESSIONS_NETWORK);
     const mac = sessionMac(meta.uuid);
     const firewall = this.opts.firewall;
@@ -374,22 +363,12 @@ export class SessionEngine {
     return this.opts.hostSize ?? hostSize();
   }
 
-  async envList(): Promise<{ names: string[] }> {
-    return { names: await this.sessionEnv().names() };
-  }
-
-  async envSet(p: OpParams<'env-set'>): Promise<{ names: string[] }> {
-    return { names: await this.sessionEnv().set(p.name, p.value) };
-  }
-
-  async envUnset(p: OpParams<'env-unset'>): Promise<{ names: string[] }> {
-    return { names: await this.sessionEnv().unset(p.name) };
-  }
-
-  private sessionEnv(): SessionEnvStore {
+  /** The session environment the env ops change; unavailable on an agent that keeps none. */
+  get sessionEnv(): SessionEnvStore {
     if (!this.opts.sessionEnv) throw new ConvocateError('unavailable', 'this agent keeps no session environment');
     return this.opts.sessionEnv;
   }
+
 
   /** Seeding must never stop a session from starting: Claude then just asks its questions. */
   private async seedHome(uuid: string, apiKey?: string): Promise<void> {

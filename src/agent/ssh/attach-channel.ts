@@ -1,6 +1,7 @@
 // One `convocate-agent-attach` channel: read the header line, open the relay,
 // then pipe raw bytes both ways. Closing the channel only closes the relay;
 // the container keeps running. A failure is one `{"ok":false,…}` line.
+import { readHeaderLine } from '../../protocol/header-line.js';
 import type { ServerChannel } from 'ssh2';
 import type { AgentApi, AttachHandle } from '../../protocol/agent-api.js';
 import { decodeAttachHeader, isValidWindowSize, MAX_ATTACH_HEADER_BYTES } from '../../protocol/attach.js';
@@ -46,7 +47,8 @@ export function serveAttachChannel(channel: ServerChannel, api: AgentApi, opts: 
   });
   channel.on('error', (err: Error) => opts.log(`attach channel error: ${err.message}`));
 
-  readHeader(channel).then(
+  // Bytes after the header in the same packet are already keystrokes: handed on raw.
+  readHeaderLine(channel, MAX_ATTACH_HEADER_BYTES, 'attach header').then(
     async ({ line, rest }) => {
       clearTimeout(timer);
       // A header that arrives after the timeout answered must not start anything.
@@ -99,36 +101,4 @@ function relay(channel: ServerChannel, handle: AttachHandle, rest: Buffer, log: 
 function resize(handle: AttachHandle, cols: number, rows: number, log: (msg: string) => void): void {
   if (!isValidWindowSize(cols, rows)) return log(`ignored window-change to ${cols}x${rows}`);
   handle.resize(cols, rows).catch((err: unknown) => log(`resize failed: ${(err as Error).message}`));
-}
-
-/**
- * The header line, plus whatever bytes followed it in the same packet: those are
- * already keystrokes for the session, so they are handed on raw, not decoded.
- */
-function readHeader(channel: ServerChannel): Promise<{ line: string; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    const done = (fn: () => void) => {
-      channel.removeListener('data', onData);
-      channel.removeListener('end', onEnd);
-      channel.pause();
-      fn();
-    };
-    const onData = (chunk: Buffer) => {
-      const nl = chunk.indexOf(10);
-      const head = nl === -1 ? chunk : chunk.subarray(0, nl);
-      size += head.length;
-      if (size > MAX_ATTACH_HEADER_BYTES) {
-        return done(() => reject(new ConvocateError('too_large', `attach header exceeds ${MAX_ATTACH_HEADER_BYTES} bytes`)));
-      }
-      parts.push(head);
-      if (nl === -1) return;
-      const line = Buffer.concat(parts).toString('utf8').replace(/\r$/, '');
-      done(() => resolve({ line, rest: Buffer.from(chunk.subarray(nl + 1)) }));
-    };
-    const onEnd = () => done(() => reject(new ConvocateError('bad_request', 'channel closed before the attach header')));
-    channel.on('data', onData);
-    channel.once('end', onEnd);
-  });
 }
