@@ -2,7 +2,6 @@
 // each with its own temp dirs, pre-made sessions, and an SSH client for it.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,19 +9,9 @@ import { SessionStore } from '../dist/agent/sessions/store.js';
 import { generateEd25519 } from '../dist/lib/keys.js';
 import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
 import { image } from './lib.mjs';
+import { freePort } from '../test/helpers/measure.mjs';
 
 const AGENT_BIN = fileURLToPath(new URL('../dist/bin/convocate-agent.js', import.meta.url));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startAgent(name, sessions = 0) {
   const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
@@ -56,6 +45,8 @@ export async function startAgent(name, sessions = 0) {
   return {
     agentId,
     pid: child.pid,
+    port,
+    privateKey: key.private,
     sessionsDir,
     client: () =>
       new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub }),

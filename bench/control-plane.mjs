@@ -3,7 +3,6 @@
 // connection, `list` with many sessions, attach time to first frame, keystroke
 // echo through the relay, and the agent's memory.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { CONTAINER_USER, containerName, TMUX_SESSION } from '../dist/agent/runtime/container-runtime.js';
 import { startAgent } from './agents.mjs';
@@ -11,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { docker, fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
 import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
 import { ResourceSampler } from '../dist/agent/host/resources.js';
+import { cpuSeconds, vmRss } from '../test/helpers/measure.mjs';
 
 const PINGS = Number(process.env.BENCH_PINGS || 300);
 const LIST_SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);
@@ -67,11 +67,6 @@ function quiet(stream, quietMs = 200, ms = 5_000) {
 /** Screen text without escape sequences, so that a letter inside a CSI never counts as the echo. */
 const visible = (s) =>
   s.replace(/\x1b\[[0-9;?<=>]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]/g, '');
-
-async function vmRss(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 /** Raw baseline: the docker CLI under script(1), so that it has the TTY it insists on. */
 function rawAttach(container) {
@@ -203,12 +198,6 @@ async function main() {
     if (agent) await removeByLabel(`convocate.agent=${agent.agentId}`);
     await agent?.stop();
   }
-}
-
-/** Agent CPU seconds so far (user + system), from /proc. */
-async function cpuSeconds(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
 /**

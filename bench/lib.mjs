@@ -3,7 +3,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { buildAgent } from '../dist/agent/build-agent.js';
@@ -14,17 +13,7 @@ import { DEFAULT_IMAGE } from '../dist/protocol/version.js';
 export const docker = new Docker();
 export const image = process.env.CONVOCATE_IMAGE || DEFAULT_IMAGE;
 
-export async function timed(fn) {
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t0, value };
-}
-
-export function pct(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
+export { pct, timed } from '../test/helpers/measure.mjs';
 
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

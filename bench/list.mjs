@@ -3,18 +3,13 @@
 // session.json in this process, and the one labelled Docker call a list makes.
 // Also the agent's idle RSS (before any session exists and with them listed).
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startAgent } from './agents.mjs';
 import { docker, fmt, mib, pct, row, timed } from './lib.mjs';
+import { vmRss } from '../test/helpers/measure.mjs';
 
 const SESSIONS = Number(process.env.BENCH_LIST_SESSIONS || 500);
 const LISTS = Number(process.env.BENCH_LISTS || 60);
-
-async function vmRss(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 const bare = await startAgent('rss');
 const bareClient = bare.client();

@@ -4,6 +4,7 @@
 // The host lab is TypeScript shared with the e2e tests, so this re-runs itself under vite-node.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { timed } from '../test/helpers/measure.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -40,12 +41,6 @@ function convocateHost(lab, args) {
     execFile(process.execPath, [HOST_BIN, '--ssh-config', lab.sshConfig, ...args], { env: { ...process.env, CONVOCATE_IMAGE: image }, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${args.join(' ')}: ${stdout}${stderr}`)) : resolve(stdout));
   });
-}
-
-async function timed(fn) {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
 }
 
 /** The steps init-agent takes, typed by hand: one ssh/scp per step, no multiplexing, no checks. */

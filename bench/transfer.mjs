@@ -3,7 +3,6 @@
 // OpenSSH sshd on loopback (the same path: two SSH hops through this host).
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,22 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { transferSession } from '../dist/shell/client/ssh-transfer.js';
 import { startAgent } from './agents.mjs';
 import { row } from './lib.mjs';
+import { freePort } from '../test/helpers/measure.mjs';
 
 const execFileP = promisify(execFile);
 const GIB = 1024 ** 3;
 const FILES = 16;
 const ROUNDS = 3;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startSshd(dir) {
   const port = await freePort();

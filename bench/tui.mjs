@@ -6,12 +6,12 @@ process.env.NODE_ENV ??= 'production';
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { readFile } from 'node:fs/promises';
 import { benchAgent, fmt, mib, pct, removeByLabel, row } from './lib.mjs';
 const { MultiAgentDirectory } = await import('../dist/shell/client/directory.js');
 const { LocalAgentClient } = await import('../dist/shell/client/local-agent-client.js');
 const { runTui } = await import('../dist/shell/tui/run.js');
 import { startAgent, startAgents } from './agents.mjs';
+import { cpuSeconds } from '../test/helpers/measure.mjs';
 
 const SESSIONS = Number(process.env.BENCH_TUI_SESSIONS || 500);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS || 60);
@@ -69,12 +69,6 @@ async function idleShare() {
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const used = process.cpuUsage(cpu0);
   return ((used.user + used.system) / 1000 / (performance.now() - t0)) * 100;
-}
-
-/** A process's CPU seconds so far (user + system), from /proc. */
-async function cpuSeconds(pid) {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { benchAgent, docker, fmt, image, pct, rawStart, removeByLabel, row, timed } from './lib.mjs';
 import { startStandInAndGit } from './stand-in.mjs';
+import { freePort } from '../test/helpers/measure.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 6);
 const FILES = Number(process.env.BENCH_DIFF_FILES || 1000);
@@ -20,16 +21,6 @@ const CLAUDE_ROUNDS = Number(process.env.BENCH_CLAUDE_ROUNDS || 5);
 
 const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
-
-async function freePort(address) {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject);
-    srv.listen(0, address, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A directory holding `repo.git`, a bare repository of `files` small files. */
 async function bareRepo(files) {

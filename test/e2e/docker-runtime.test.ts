@@ -20,6 +20,7 @@ import {
   type TempDir,
 } from '../helpers/docker.js';
 import { SHELL_SESSION_ENV } from '../helpers/shell-sessions.js';
+import { freePort } from '../helpers/measure.mjs';
 
 const docker = dockerClient();
 const runtime = new DockerRuntime(docker);
@@ -61,14 +62,6 @@ function listen(port = 0): Promise<Server> {
     server.once('error', reject);
     server.listen(port, '0.0.0.0', () => resolve(server));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe('DockerRuntime', () => {
@@ -246,9 +239,8 @@ describe('DockerRuntime', () => {
 
   it('does not rebuild an image that is already there', async () => {
     const lines: string[] = [];
-    const t0 = performance.now();
     await buildSessionImage({ tag: sessionImage(), offline: true, force: false, docker, onProgress: (l) => lines.push(l) });
+    // Nothing but the one line: no context built, no layer sent (its time is in bench/image.mjs).
     expect(lines).toEqual([`image ${sessionImage()} already present`]);
-    expect(performance.now() - t0).toBeLessThan(2_000);
   });
 });

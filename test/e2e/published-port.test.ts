@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestAgent, type TestAgent } from '../helpers/agent.js';
-import { freePort } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/measure.mjs';
 import { waitFor } from '../helpers/docker.js';
 
 let agent: TestAgent;

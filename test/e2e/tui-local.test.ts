@@ -7,7 +7,7 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/protocol/version.js';
-import { freePort } from '../helpers/agent-process.js';
+import { freePort } from '../helpers/measure.mjs';
 import { cliEnv, runCli, type CliEnv } from '../helpers/cli.js';
 import { dockerClient, requireDocker, sessionImage } from '../helpers/docker.js';
 import { erase, fits, ptyEnv, rowOf, select, sessionNamed, tuiCommand, waitForState } from '../helpers/tui-e2e.js';

@@ -3,13 +3,13 @@
 // to register it in a shell's agent registry.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../src/lib/keys.js';
 import { AGENT_BIN } from './cli.js';
 import { removeAgentContainers } from './docker.js';
 import { useShellSessions } from './shell-sessions.js';
+import { freePort } from './measure.mjs';
 
 export interface AgentProcess {
   root: string;
@@ -34,16 +34,6 @@ export interface AgentProcess {
   cleanup(): Promise<void>;
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startAgentProcess(
   name: string,

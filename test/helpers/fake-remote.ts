@@ -4,10 +4,10 @@
 // provisioning asks for is ever executed, so the log shows exactly what it tried.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './measure.mjs';
 
 const execFileP = promisify(execFile);
 
@@ -19,17 +19,6 @@ export interface FakeRemote {
   /** Every command the remote was asked to run, in order. */
   commands(): Promise<string[]>;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startFakeRemote(): Promise<FakeRemote> {

@@ -3,12 +3,13 @@
 // reach (the gateway of their network) and on a port the test owns.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { waitFor } from './docker.js';
+import { freePort } from './measure.mjs';
 
 const run = promisify(execFile);
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' };
@@ -33,20 +34,9 @@ export async function networkGateway(network: string, docker = new Docker()): Pr
   return gw;
 }
 
-async function freePortOn(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, address, () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startGitServer(address: string): Promise<GitServer> {
   const base = await mkdtemp(join(tmpdir(), 'convocate-git-'));
-  const port = await freePortOn(address);
+  const port = await freePort(address);
   let daemon: ChildProcess | undefined = spawn(
     'git',
     ['daemon', '--reuseaddr', '--export-all', `--base-path=${base}`, `--listen=${address}`, `--port=${port}`, base],

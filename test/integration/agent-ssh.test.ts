@@ -309,11 +309,11 @@ describe('bad input', () => {
       return Buffer.from(`${chars.join('')}\n`);
     };
     const clients = await Promise.all([0, 1, 2, 3].map(() => connect(server.port, { privateKey: good.private })));
-    const deadline = Date.now() + 120_000;
+    // Bounded by count and by the test's timeout; the throughput is a figure for bench/abuse.mjs.
     let next = 0;
     let answered = 0;
     const worker = async (c: Client) => {
-      while (next < 10_000 && Date.now() < deadline) {
+      while (next < 10_000) {
         const { out } = await roundTrip(c, RPC_SUBSYSTEM, line(next++));
         const parsed = JSON.parse(out) as { ok: boolean };
         expect(typeof parsed.ok).toBe('boolean');

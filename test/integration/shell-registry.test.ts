@@ -3,7 +3,6 @@
 // costs only its own agent, and status-serve drops the DNS records of agents
 // that left the registry.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { openDirectory } from '../../src/shell/open-directory.js';
 import { startStatusService } from '../../src/shell/status/run.js';
 import { FakeAgentApi } from '../helpers/fake-agent-api.js';
 import { waitFor } from '../helpers/ssh.js';
+import { freePort } from '../helpers/measure.mjs';
 
 let dir: string;
 const cleanups: (() => unknown)[] = [];
@@ -52,18 +52,6 @@ async function goodAgent(api = new FakeAgentApi('aaaa0001')): Promise<AgentServe
   });
   cleanups.push(() => server.close());
   return server;
-}
-
-/** A loopback port nobody listens on right now (status-serve's --listen takes no port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const noEmbedded = () => Promise.reject(new Error('the embedded agent must not be used'));
