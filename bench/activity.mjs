@@ -121,7 +121,7 @@ async function idleCpu(network) {
     const cpu = process.cpuUsage(cpu0);
     const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
     const percent = ((cpu.user + cpu.system) / wallUs) * 100;
-    row(`agent CPU, ${running} running idle sessions, ${IDLE_SECONDS} s`, `${percent.toFixed(2)} % of a core`, `(${agent.engine.activity.watching} homes watched)`);
+    row(`agent CPU, ${running} running idle sessions, ${IDLE_SECONDS} s`, `${percent.toFixed(2)} % of a core`, `(${agent.engine.homesWatched} homes watched)`);
   } finally {
     await agent.cleanup();
   }

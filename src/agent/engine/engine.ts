@@ -1,15 +1,18 @@
 // The session engine: every operation of SPEC §2 on one host, over a session
 // store (files, locks) and a container runtime (Docker). Transport-free: the
 // SSH server and the shell's embedded agent both reach it via the Dispatcher.
+// Its public methods are its ops (and the transfer service's two hooks);
+// starting a container is the starter's job, attaching the attach module's.
 import type { AttachHandle } from '../../protocol/agent-api.js';
+import type { AttachHeader } from '../../protocol/attach.js';
 import { errors, ConvocateError } from '../../protocol/errors.js';
-import { DEFAULT_PEEK_LINES, type AgentSettings, type DiffResult, type UsageResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
+import { DEFAULT_PEEK_LINES, type AgentSettings, type DiffResult, type EnvNames, type UsageResult, type ListResult, type OpParams, type PeekResult } from '../../protocol/ops.js';
 import { makeEvent, type StatusEvent, type StatusEventData, type StatusEventType } from '../../protocol/status.js';
 import type { Session, SessionMeta } from '../../protocol/session.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { TMUX_SESSION, CONTAINER_USER, SESSIONS_NETWORK, sessionMac } from '../runtime/container-runtime.js';
+import { TMUX_SESSION, CONTAINER_USER } from '../runtime/container-runtime.js';
 import type { SessionFirewall } from '../host/firewall.js';
-import { assertWithinCaps, hostSize, resolveLimits, sessionRules, type HostSize } from './confinement.js';
+import { assertWithinCaps, hostSize, type HostSize } from './confinement.js';
 import { settingsPatch, settingsView } from './settings-view.js';
 import { withFrozen } from './freeze.js';
 import type { SessionStore } from '../sessions/store.js';
@@ -21,12 +24,13 @@ import type { StateRead } from '../activity/state-file.js';
 import { activityView, sameView } from '../activity/view.js';
 import type { ActivityView } from '../../protocol/session.js';
 import type { SessionEnvStore } from '../config/session-env.js';
-import { seedClaudeHome } from '../sessions/seed-home.js';
 import { ResourceSampler } from '../host/resources.js';
 import { PaneCapture, peekPane } from './pane.js';
 import { UsageTracker, usageResult } from '../activity/usage-tracker.js';
-import { workspaceDiff, workspaceEnv } from './workspace.js';
-import { admitSession, CgroupResourceProbe, type ResourceProbe } from './admission.js';
+import { workspaceDiff } from './workspace.js';
+import { CgroupResourceProbe, type ResourceProbe } from './admission.js';
+import { SessionStarter } from './starter.js';
+import { attachSession } from './attach.js';
 
 export interface EngineOptions {
   store: SessionStore;
@@ -52,14 +56,12 @@ export interface EngineOptions {
 export class SessionEngine {
   readonly agentId: string;
   private readonly live: LiveState;
-  readonly activity: ActivityMonitor;
+  private readonly activity: ActivityMonitor;
   private settings: EngineSettings;
   /** The last activity pushed per session, so that only changes are sent. */
   private readonly pushed = new Map<string, ActivityView>();
-  /** Starts in flight, so that concurrent attaches share one instead of failing on each other's lock. */
-  private readonly starting = new Map<string, Promise<void>>();
+  private readonly starter: SessionStarter;
   private readonly panes: PaneCapture;
-  private readonly admission: ResourceProbe;
   private readonly usageTracker: UsageTracker;
 
   constructor(private readonly opts: EngineOptions) {
@@ -76,7 +78,26 @@ export class SessionEngine {
     this.usageTracker = new UsageTracker((uuid) => opts.store.homeDir(uuid));
     this.live = new LiveState(opts.store, opts.runtime, this.activity, resources, this.usageTracker);
     this.panes = new PaneCapture(opts.runtime);
-    this.admission = opts.resources ?? new CgroupResourceProbe();
+    this.starter = new SessionStarter({
+      store: opts.store,
+      runtime: opts.runtime,
+      agentId: opts.agentId,
+      settings: () => this.settings,
+      host: () => this.host,
+      admission: opts.resources ?? new CgroupResourceProbe(),
+      isRunning: (uuid) => this.live.isRunning(uuid),
+      track: (uuid) => this.activity.track(uuid),
+      started: (meta) => this.emitSession('container.started', meta),
+      sessionEnv: opts.sessionEnv,
+      firewall: opts.firewall,
+      blockedPorts: opts.blockedPorts ?? [],
+      readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+    });
+  }
+
+  /** How many session homes the activity monitor follows (the benches report it). */
+  get homesWatched(): number {
+    return this.activity.watching;
   }
 
   /** Watch every session's home for activity from the start, not only after the first list. */
@@ -123,7 +144,7 @@ export class SessionEngine {
       egress,
       egress_allow: p.egress_allow ?? (p.egress === undefined ? this.settings.egressAllow ?? [] : []),
     });
-    await this.seedHome(meta.uuid);
+    await this.starter.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
     this.emitSession('container.created', meta);
     return this.live.one(meta);
@@ -155,14 +176,14 @@ export class SessionEngine {
     return this.adopt(meta);
   }
 
-  /** Run `copy` with the session's container paused when it runs: one consistent snapshot (the caller holds its lock). */
+  /** Transfer hook: run `copy` with the session's container paused when it runs: one consistent snapshot (the caller holds its lock). */
   frozen<T>(id: string, copy: () => Promise<T>): Promise<T> {
     return withFrozen(this.opts.runtime, () => this.live.isRunning(id), id, copy);
   }
 
-  /** A session just published by a clone or a transfer from another agent: seeded, followed, announced. */
+  /** Transfer hook: a session just published by a clone or a transfer from another agent: seeded, followed, announced. */
   async adopt(meta: SessionMeta): Promise<Session> {
-    await this.seedHome(meta.uuid);
+    await this.starter.seedHome(meta.uuid);
     this.activity.track(meta.uuid);
     this.emitSession('container.created', meta);
     return this.live.one(meta);
@@ -206,7 +227,7 @@ export class SessionEngine {
       if (await this.live.isRunning(id)) throw errors.alreadyRunning();
       // Read under the lock, so that an edit that just finished is what starts.
       const current = await this.opts.store.get(id);
-      await this.start(current, opts);
+      await this.starter.start(current, opts);
       return current;
     });
     return this.live.one(meta);
@@ -230,40 +251,21 @@ export class SessionEngine {
     return this.live.one(meta);
   }
 
-  /** The first half of an attach: start the session when it is stopped and move `last_accessed`. */
-  async prepareAttach(id: string): Promise<SessionMeta> {
-    assertUuid(id);
-    const meta = await this.opts.store.get(id);
-    await this.ensureRunning(meta);
-    try {
-      await this.opts.store.locks.withLock(id, () => this.opts.store.touch(id));
-    } catch (err) {
-      // A concurrent mutation holding the lock must not fail the attach.
-      if (!(err instanceof ConvocateError && err.code === 'locked')) throw err;
-    }
-    return meta;
+  attach(header: AttachHeader): Promise<AttachHandle> {
+    const deps = { store: this.opts.store, runtime: this.opts.runtime, live: this.live, ensureRunning: (meta: SessionMeta) => this.starter.ensureRunning(meta) };
+    return attachSession(deps, header);
   }
 
-  /** A PTY running `cmd` as the session user, counted as an attached operator until it closes. */
-  async relay(uuid: string, cmd: string[], size: { cols: number; rows: number }): Promise<AttachHandle> {
-    const pty = await this.opts.runtime.execPty(uuid, cmd, {
-      user: CONTAINER_USER,
-      cols: size.cols,
-      rows: size.rows,
-      env: ['TERM=xterm-256color', 'LANG=C.UTF-8'],
-    });
-    const endRelay = this.live.openRelay(uuid);
-    const done = pty.exit.then(endRelay, endRelay);
-    pty.stream.once('close', endRelay);
-    return {
-      stream: pty.stream,
-      resize: (cols, rows) => pty.resize(cols, rows),
-      done,
-      close: () => {
-        endRelay();
-        pty.stream.destroy();
-      },
-    };
+  async envList(): Promise<EnvNames> {
+    return { names: await this.sessionEnv.names() };
+  }
+
+  async envSet(p: OpParams<'env-set'>): Promise<EnvNames> {
+    return { names: await this.sessionEnv.set(p.name, p.value) };
+  }
+
+  async envUnset(p: OpParams<'env-unset'>): Promise<EnvNames> {
+    return { names: await this.sessionEnv.unset(p.name) };
   }
 
   settingsView(): AgentSettings {
@@ -275,69 +277,6 @@ export class SessionEngine {
     await this.opts.settingsStore.save(next);
     this.settings = next;
     return this.settingsView();
-  }
-
-  /**
-   * Start the container unless it already runs. Callers arriving while a start
-   * is in flight wait for that one; the running check is repeated under the
-   * lock, because a second `run` would remove the container the first started.
-   */
-  ensureRunning(meta: SessionMeta): Promise<void> {
-    const pending = this.starting.get(meta.uuid);
-    if (pending) return pending;
-    const start = (async () => {
-      if (await this.live.isRunning(meta.uuid)) return;
-      await this.opts.store.locks.withLock(meta.uuid, async () => {
-        // The metadata read under the lock is what starts: an edit may have landed since the caller read it.
-        if (!(await this.live.isRunning(meta.uuid))) await this.start(await this.opts.store.get(meta.uuid));
-      });
-    })().finally(() => this.starting.delete(meta.uuid));
-    this.starting.set(meta.uuid, start);
-    return start;
-  }
-
-  /** `docker run --detach` with the session's persisted flags, then wait for tmux. Caller holds the lock. */
-  async start(meta: SessionMeta, opts: { fresh?: boolean } = {}): Promise<void> {
-    await this.opts.store.assertUniqueAtStart(meta);
-    const env = (await this.opts.sessionEnv?.read()) ?? new Map<string, string>();
-    // A key set after the session was made gets approved too.
-    await this.seedHome(meta.uuid, env.get('ANTHROPIC_API_KEY'));
-    this.activity.track(meta.uuid);
-    await admitSession(this.admission, this.settings, meta);
-    const network = this.settings.network || ((await this.opts.runtime.ensureSessionsNetwork?.()) ?? SESSIONS_NETWORK);
-    const mac = sessionMac(meta.uuid);
-    const firewall = this.opts.firewall;
-    if (!firewall && meta.egress !== 'open') {
-      throw new ConvocateError('unavailable', `egress "${meta.egress}" needs the host firewall, which this agent does not run (it needs root and iptables)`);
-    }
-    const home = this.opts.store.homeDir(meta.uuid);
-    const rules = await sessionRules(meta, { mac, blockedPorts: this.opts.blockedPorts ?? [], dnsServer: this.settings.dnsServer || undefined });
-    const run = this.opts.runtime.run({
-      uuid: meta.uuid,
-      agentId: this.agentId,
-      image: this.settings.image,
-      homeDir: home,
-      port: meta.port,
-      protocol: meta.protocol,
-      dnsServer: this.settings.dnsServer || undefined,
-      cgroupParent: this.settings.cgroupParent || undefined,
-      // Last, so that the session's own facts win over a same-named session env variable.
-      env: [...[...env].map(([name, value]) => `${name}=${value}`), ...(await workspaceEnv(meta, home, opts))],
-      network,
-      macAddress: mac,
-      ...resolveLimits(meta, this.settings, this.host),
-      // The rules are in place before the container's first packet.
-      beforeStart: firewall ? () => firewall.apply(meta.uuid, rules) : undefined,
-    });
-    // A container that never started leaves no rules behind (run() already removed it).
-    await run.catch(async (err: unknown) => {
-      await firewall?.remove(meta.uuid).catch(() => undefined);
-      throw err;
-    });
-    await this.opts.runtime.waitReady(meta.uuid, this.opts.readyTimeoutMs ?? 20_000);
-    // The fork is made: later starts resume the clone's own conversation.
-    if (meta.resume_fork) await this.opts.store.update(meta.uuid, { resume_fork: false });
-    this.emitSession('container.started', meta);
   }
 
   /** Every session's usage figures, as `list` carries them. */
@@ -364,16 +303,9 @@ export class SessionEngine {
   }
 
   /** The session environment the env ops change; unavailable on an agent that keeps none. */
-  get sessionEnv(): SessionEnvStore {
+  private get sessionEnv(): SessionEnvStore {
     if (!this.opts.sessionEnv) throw new ConvocateError('unavailable', 'this agent keeps no session environment');
     return this.opts.sessionEnv;
-  }
-
-
-  /** Seeding must never stop a session from starting: Claude then just asks its questions. */
-  private async seedHome(uuid: string, apiKey?: string): Promise<void> {
-    const key = apiKey ?? (await this.opts.sessionEnv?.read().catch(() => undefined))?.get('ANTHROPIC_API_KEY');
-    await seedClaudeHome(this.opts.store.homeDir(uuid), key).catch(() => undefined);
   }
 
   /** A hook wrote the state file: the container runs, and what it wrote is fresh. */
@@ -391,7 +323,7 @@ export class SessionEngine {
     this.emit(type, meta, meta.uuid);
   }
 
-  emit<T extends StatusEventType>(type: T, data: StatusEventData[T], sessionId?: string): void {
+  private emit<T extends StatusEventType>(type: T, data: StatusEventData[T], sessionId?: string): void {
     this.opts.emit?.(makeEvent(type, this.agentId, data, sessionId));
   }
 }

@@ -6,7 +6,6 @@ import type { AttachHeader } from '../../protocol/attach.js';
 import type { OpName, OpParams, OpResult, OpResults } from '../../protocol/ops.js';
 import { decodeParams } from '../../protocol/rpc.js';
 import { VERSION } from '../../protocol/version.js';
-import { attachSession } from '../engine/attach.js';
 import type { SessionEngine } from '../engine/engine.js';
 import type { TransferApi } from '../../protocol/transfer.js';
 
@@ -33,9 +32,9 @@ export class Dispatcher implements AgentApi {
       override: (p) => engine.override(p.id),
       'settings-get': async () => engine.settingsView(),
       'settings-set': (p) => engine.setSettings(p),
-      'env-list': async () => ({ names: await engine.sessionEnv.names() }),
-      'env-set': async (p) => ({ names: await engine.sessionEnv.set(p.name, p.value) }),
-      'env-unset': async (p) => ({ names: await engine.sessionEnv.unset(p.name) }),
+      'env-list': () => engine.envList(),
+      'env-set': (p) => engine.envSet(p),
+      'env-unset': (p) => engine.envUnset(p),
       peek: (p) => engine.peek(p),
       diff: (p) => engine.diff(p),
       usage: () => engine.usage(),
@@ -50,6 +49,6 @@ export class Dispatcher implements AgentApi {
   }
 
   attach(header: AttachHeader): Promise<AttachHandle> {
-    return attachSession(this.engine, header);
+    return this.engine.attach(header);
   }
 }
