@@ -1,20 +1,21 @@
-// `convocate-agent serve`: mint what a first start needs (config dir, agent id,
-// host key), build the agent API, start the SSH server and the status emitter,
-// and shut both down cleanly on SIGTERM/SIGINT.
-import { mkdir, readFile } from 'node:fs/promises';
+// `convocate-agent serve`: build the agent (the composition root makes the
+// config dir, agent id, store and engine), mint the SSH host key, start the
+// SSH server and the status emitter, and shut both down cleanly on SIGTERM/SIGINT.
+import { readFile } from 'node:fs/promises';
 import type { AgentApi } from '../protocol/agent-api.js';
 import { makeEvent, type StatusEvent } from '../protocol/status.js';
 import { VERSION } from '../protocol/version.js';
 import { fingerprint, loadOrCreateHostKey, parsePrivateKey } from '../lib/keys.js';
-import { loadOrCreateAgentId, type AgentConfig } from './config/config.js';
+import type { AgentConfig } from './config/config.js';
+import { buildAgent } from './build-agent.js';
 import { startAgentServer } from './ssh/server.js';
-import { StatusEmitter } from './status/emitter.js';
+import { STATUS_QUEUE_MAX, StatusEmitter } from './status/emitter.js';
 
 export type Emit = (ev: StatusEvent) => void;
 
 export interface ServeDeps {
-  /** Builds the real API (the Dispatcher over the session engine); `emit` never blocks or throws. */
-  createApi(config: AgentConfig, agentId: string, emit: Emit): AgentApi | Promise<AgentApi>;
+  /** The composition root (buildAgent by default; tests pass it a fake runtime). `emit` never blocks or throws. */
+  build?(config: AgentConfig, emit: Emit): Promise<{ agentId: string; api: AgentApi }>;
   log?: (msg: string) => void;
   /** Installs the stop handler for termination signals; returns an uninstaller. Tests inject their own. */
   onSignals?: (stop: (signal: string) => void) => () => void;
@@ -34,15 +35,20 @@ export interface RunningAgent {
 /** Bound on shutdown so that a stuck peer cannot keep the process alive. */
 const STOP_TIMEOUT_MS = 5_000;
 
-export async function runServe(config: AgentConfig, deps: ServeDeps): Promise<RunningAgent> {
+export async function runServe(config: AgentConfig, deps: ServeDeps = {}): Promise<RunningAgent> {
   const log = deps.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));
-  await mkdir(config.configDir, { recursive: true, mode: 0o755 });
-  const agentId = loadOrCreateAgentId(config.configDir);
+  // The emitter needs the agent id the build mints: events of the build itself wait for it.
+  const early: StatusEvent[] = [];
+  let sink: Emit = (ev) => {
+    if (early.length < STATUS_QUEUE_MAX) early.push(ev);
+  };
+  const emit: Emit = (ev) => sink(ev);
+  const build = deps.build ?? ((c: AgentConfig, e: Emit) => buildAgent(c, { emit: e }));
+  const { agentId, api } = await build(config, emit);
   const hostKey = await loadOrCreateHostKey(config.hostKey);
-
   const emitter = await makeEmitter(config, agentId, log, deps);
-  const emit: Emit = emitter ? (ev) => emitter.emit(ev) : () => undefined;
-  const api = await deps.createApi(config, agentId, emit);
+  sink = emitter ? (ev) => emitter.emit(ev) : () => undefined;
+  for (const ev of early.splice(0)) sink(ev);
   const server = await startAgentServer({ api, hostKey: hostKey.private, authorizedKeysPath: config.authKeys, listen: config.listen, log });
   log(`agent ${agentId} ${VERSION} listening on ${config.listen.host}:${server.port}, host key ${fingerprint(parsePrivateKey(hostKey.private))}`);
   emitter?.start();

@@ -38,10 +38,7 @@ program
   .option('--heartbeat <ms>', 'status heartbeat interval in ms (default 30000)')
   .action(async (flags: AgentFlags) => {
     const { runServe } = await import('../agent/serve.js');
-    const { buildAgent } = await import('../agent/build-agent.js');
-    await runServe(resolveAgentConfig(flags), {
-      createApi: async (config, agentId, emit) => (await buildAgent(config, { agentId, emit })).api,
-    });
+    await runServe(resolveAgentConfig(flags));
   });
 
 const image = program.command('image').description('the session image');

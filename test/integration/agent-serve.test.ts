@@ -1,16 +1,18 @@
-// runServe end to end on loopback: first start mints id and host key, the SSH
-// server answers, status reaches a real status-serve, and a signal shuts down.
+// runServe end to end on loopback over the production composition root (a fake
+// container runtime): first start mints id and host key, the SSH server
+// answers, status reaches a real status-serve, and a signal shuts down.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveAgentConfig } from '../../src/agent/config/config.js';
+import { buildAgent } from '../../src/agent/build-agent.js';
+import { FakeRuntime } from '../../src/agent/runtime/fake-runtime.js';
 import { runServe } from '../../src/agent/serve.js';
 import { generateEd25519, writeKeyPair } from '../../src/lib/keys.js';
 import type { StatusEvent } from '../../src/protocol/status.js';
 import { RPC_SUBSYSTEM } from '../../src/protocol/subsystems.js';
 import { startStatusServer, type StatusServer } from '../../src/shell/status/status-serve.js';
-import { FakeAgentApi } from '../helpers/fake-agent-api.js';
 import { connect, roundTrip, waitFor } from '../helpers/ssh.js';
 
 let dir: string;
@@ -50,7 +52,7 @@ describe('runServe', () => {
     let exitCode: number | undefined;
     const logs: string[] = [];
     const agent = await runServe(config, {
-      createApi: (_c, agentId) => new FakeAgentApi(agentId),
+      build: (c, emit) => buildAgent(c, { runtime: new FakeRuntime({ images: ['convocate-session:test'] }), emit }),
       log: (m) => logs.push(m),
       onSignals: (stop) => {
         signal = stop;
