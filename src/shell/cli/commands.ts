@@ -144,7 +144,13 @@ export async function attachCommand(dir: AgentDirectory, io: CliIo, id: string, 
   const s = await dir.resolve(id);
   const { cols, rows } = terminalSize(io.stdout);
   const handle = await dir.client(s.agent_id!).attach(s.uuid, cols, rows, { readOnly: opts.readOnly });
-  await relay(handle, io.stdin, io.stdout, { readOnly: opts.readOnly });
+  try {
+    await relay(handle, io.stdin, io.stdout, { readOnly: opts.readOnly });
+  } catch (err) {
+    // The session's last screen is still up, the cursor anywhere in it: the reason goes on a line of its own.
+    io.stdout.write('\r\n');
+    throw err;
+  }
 }
 
 function pickAgent(dir: AgentDirectory, wanted: string | undefined): string {

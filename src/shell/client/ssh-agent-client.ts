@@ -108,15 +108,33 @@ export class SshAgentClient implements AgentClient {
     return this.attachHandle(open);
   }
 
+  /**
+   * The agent ends a relay it finished (tmux detached, container stopped) with
+   * exit status 0; a channel that closes without it lost its agent or its
+   * link, and `done` says so instead of passing for a detach.
+   */
   private attachHandle(channel: ClientChannel): AttachHandle {
-    const done = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    let exitCode: number | undefined;
+    let closedHere = false;
+    channel.once('exit', (code: unknown) => (exitCode = typeof code === 'number' ? code : -1));
+    const done = new Promise<void>((resolve, reject) =>
+      channel.once('close', () => {
+        if (exitCode === 0 || closedHere) return resolve();
+        reject(new ConvocateError('unavailable', `agent ${this.info.id} went away while attached: the SSH link closed without a detach`));
+      }),
+    );
+    // Seen by whoever awaits it; never an unhandled rejection for those who only watch the stream.
+    done.catch(() => undefined);
     return {
       stream: channel,
       resize: async (c, r) => {
         sendWindowChange(channel, c, r);
       },
       done,
-      close: () => channel.close(),
+      close: () => {
+        closedHere = true;
+        channel.close();
+      },
     };
   }
 

@@ -77,6 +77,8 @@ export async function relay(handle: AttachHandle, stdin: TuiStdin, stdout: TuiSt
   });
   try {
     await Promise.race([handle.done, streamEnded]);
+    // The stream ends a moment before the handle knows why: a lost link is an error, not a detach.
+    await verdict(handle.done);
   } finally {
     // Stop reading before anything else so no keystroke goes to the old relay;
     // bytes typed from here on stay buffered in stdin for the menu.
@@ -92,4 +94,16 @@ export async function relay(handle: AttachHandle, stdin: TuiStdin, stdout: TuiSt
     await new Promise((resolve) => setImmediate(resolve));
   }
   return inputEnded ? 'input-ended' : 'detached';
+}
+
+/** How long a relay whose stream ended waits for its handle to say whether that was a detach. */
+const VERDICT_MS = 2_000;
+
+async function verdict(done: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, VERDICT_MS)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
