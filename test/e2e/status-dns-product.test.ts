@@ -2,7 +2,8 @@
 // `convocate status-serve` as a process, two `convocate-agent serve` processes
 // on their own loopback addresses dialling it, a real dnsmasq reading the hosts
 // file, OpenSSH driving the agents and the built CLI checking DNS uniqueness.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { startDnsmasq, type Dnsmasq } from '../helpers/dnsmasq.js';
 import { waitFor } from '../helpers/docker.js';
 import { runSsh } from '../helpers/ssh.js';
 
+const run = promisify(execFile);
 const DOMAIN = 'conv.test';
 const RESYNC_SECONDS = 2;
 
@@ -83,6 +85,13 @@ async function rpcOk<T>(agent: AgentProcess, op: string, params: unknown = null)
   const r = await rpc<T>(agent, op, params);
   if (!r.ok) throw new Error(`${op} failed: ${r.error}`);
   return r.result as T;
+}
+
+/** One `dig` at a port, failing when nothing answers there. */
+async function runDig(port: number, name: string): Promise<string> {
+  const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=1', '+tries=1', name], { timeout: 5_000 });
+  if (/connection timed out|no servers could be reached/.test(stdout)) throw new Error(stdout.trim());
+  return stdout.trim();
 }
 
 const resolvesTo = (name: string, want: string, timeoutMs = 15_000) =>
@@ -189,6 +198,34 @@ describe('status-serve, agents and dnsmasq as processes', () => {
     await rpcOk(agentA, 'delete', { id: whileDown.uuid });
     await rpcOk(agentA, 'delete', { id: after.uuid });
     await resolvesTo(`down-a.${DOMAIN}`, '');
+  });
+
+  it('the shell host restarts (status-serve and dnsmasq, its hosts file gone as with a tmpfs): every record comes back', async () => {
+    const named = await rpcOk<Session>(agentA, 'create', { name: 'survivor', dns_name: 'survivor-a' });
+    const other = await rpcOk<Session>(agentB, 'create', { name: 'survivor-b', dns_name: 'survivor-b' });
+    await resolvesTo(`survivor-a.${DOMAIN}`, '127.0.0.2');
+    await resolvesTo(`survivor-b.${DOMAIN}`, '127.0.0.3');
+
+    await stopStatusServe();
+    const port = dnsmasq.port;
+    await dnsmasq.stop();
+    await rm(join(stateDir, 'dnsmasq-hosts'), { force: true });
+    await rm(join(root, 'dnsmasq.pid'), { force: true });
+    // Nothing answers for the names now.
+    await expect(runDig(port, `survivor-a.${DOMAIN}`)).rejects.toThrow();
+
+    // Boot order on a real host: dnsmasq may come up first, on an empty file.
+    await writeFile(join(stateDir, 'dnsmasq-hosts'), '');
+    dnsmasq = await startDnsmasq({ hostsFile: join(stateDir, 'dnsmasq-hosts'), pidFile: join(root, 'dnsmasq.pid'), domain: DOMAIN, port });
+    expect(await dnsmasq.dig(`survivor-a.${DOMAIN}`)).toBe('');
+    await startStatusServe();
+    // The agents' sessions are the truth: the resync (and the agents reconnecting) write them back.
+    await resolvesTo(`survivor-a.${DOMAIN}`, '127.0.0.2', 30_000);
+    await resolvesTo(`survivor-b.${DOMAIN}`, '127.0.0.3', 30_000);
+    await rpcOk(agentA, 'delete', { id: named.uuid });
+    await rpcOk(agentB, 'delete', { id: other.uuid });
+    await resolvesTo(`survivor-a.${DOMAIN}`, '');
+    await resolvesTo(`survivor-b.${DOMAIN}`, '');
   });
 
   it('DNS names are unique across agents: the built CLI refuses a name held on the other agent', async () => {

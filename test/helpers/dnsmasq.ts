@@ -19,11 +19,12 @@ export interface Dnsmasq {
   stop(): Promise<void>;
 }
 
-export async function startDnsmasq(opts: { hostsFile: string; pidFile: string; domain: string }): Promise<Dnsmasq> {
+/** `port` reuses a port (a restart on the same address); by default a free one is picked. */
+export async function startDnsmasq(opts: { hostsFile: string; pidFile: string; domain: string; port?: number }): Promise<Dnsmasq> {
   await run('dnsmasq', ['--version']).catch((err: unknown) => {
     throw new Error('e2e DNS tests need dnsmasq: `apt-get install -y dnsmasq-base`', { cause: err });
   });
-  const port = await freeUdpTcpPort();
+  const port = opts.port ?? (await freeUdpTcpPort());
   const child = spawn('dnsmasq', [
     '--keep-in-foreground', '--no-resolv', '--no-hosts', `--port=${port}`, '--listen-address=127.0.0.1',
     '--bind-interfaces', `--addn-hosts=${opts.hostsFile}`, `--domain=${opts.domain}`, `--local=/${opts.domain}/`,

@@ -73,6 +73,32 @@ describe('status-serve and untrusted agents', () => {
     expect(logs).toContain('dns: refusing "web.team" from agent agent-b: agent agent-a holds it');
   });
 
+  it('two agents claiming the same names at the same moment: each name goes to exactly one of them, and stays there', async () => {
+    const { server, logs } = await startServer();
+    const [a, b] = await Promise.all([channelFor(server, 'agent-a'), channelFor(server, 'agent-b')]);
+    const names = Array.from({ length: 20 }, (_, i) => `race${i}.team`);
+    // Both agents send each claim in the same tick, in alternating order.
+    for (const [i, name] of names.entries()) {
+      const claims = [() => a.write(created('agent-a', `u-a-${i}`, name)), () => b.write(created('agent-b', `u-b-${i}`, name))];
+      for (const claim of i % 2 ? claims.reverse() : claims) claim();
+    }
+    await waitFor(async () => (await hosts()).split('\n').filter((l) => l.includes('race')).length === names.length, 'one record per name');
+    const lines = (await hosts()).split('\n').filter((l) => l.includes('race'));
+    for (const name of names) {
+      const holders = lines.filter((l) => l.endsWith(` ${name}`));
+      expect(holders, name).toHaveLength(1);
+      const winner = holders[0]!.startsWith('10.0.0.1 ') ? 'agent-a' : 'agent-b';
+      const loser = winner === 'agent-a' ? 'agent-b' : 'agent-a';
+      expect(logs).toContain(`dns: refusing "${name}" from agent ${loser}: agent ${winner} holds it`);
+    }
+    // A later resync or repeat claim by the loser changes nothing.
+    // Each agent's stream is handled in order, so its own new name showing up means its repeats were handled too.
+    a.write(names.map((n, i) => created('agent-a', `u-a-${i}`, n)).join('') + created('agent-a', 'u-a-end', 'end-a.team'));
+    b.write(names.map((n, i) => created('agent-b', `u-b-${i}`, n)).join('') + created('agent-b', 'u-b-end', 'end-b.team'));
+    await waitFor(async () => (await hosts()).includes('end-a.team') && (await hosts()).includes('end-b.team'), 'both repeats handled');
+    expect((await hosts()).split('\n').filter((l) => l.includes('race'))).toEqual(lines);
+  });
+
   it('10 000 events from one agent stay under its cap and do not starve another agent', async () => {
     const { server, logs } = await startServer(100);
     const a = await channelFor(server, 'agent-a');
