@@ -41,4 +41,11 @@ describe('sanitizeText', () => {
   it('drops bidi overrides that would reorder what the operator reads', () => {
     expect(sanitizeText('ok\u202eevil')).toBe('ok?evil');
   });
+
+  it('hands plain text back as it is, and still cleans a text holding one lone special character', () => {
+    const plain = 'web-1 2025-01-02T03:04:05.000Z ünïcödé ✓';
+    expect(sanitizeText(plain)).toBe(plain);
+    const cleaned: Record<string, string> = { '\t': 'a b', '\n': 'a b', '\r': 'a b', '\x1b': 'ab', '\x9b': 'a', '\x7f': 'a?b', '\u2028': 'a?b', '\u2066': 'a?b' };
+    for (const [ch, want] of Object.entries(cleaned)) expect(sanitizeText(`a${ch}b`), JSON.stringify(ch)).toBe(want);
+  });
 });

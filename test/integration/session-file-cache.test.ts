@@ -20,7 +20,7 @@ function metaOf(uuid: string, port: number): SessionMeta {
 }
 
 describe('readSessionFile cache', () => {
-  it('sees an in-place write of the same size, a replace and a planted link at once, and hands out copies', async () => {
+  it('sees an in-place write of the same size, a replace and a planted link at once, and hands out frozen metadata', async () => {
     root = mkdtempSync(join(tmpdir(), 'session-cache-'));
     const uuid = randomUUID();
     const dir = join(root, uuid);
@@ -28,8 +28,16 @@ describe('readSessionFile cache', () => {
     await writeSessionFile(dir, metaOf(uuid, 1001));
     const first = await readSessionFile(dir, uuid);
     expect(first).toMatchObject({ ok: true, meta: { port: 1001 } });
-    if (first.ok) first.meta.port = 4242;
-    expect(await readSessionFile(dir, uuid)).toMatchObject({ ok: true, meta: { port: 1001 } });
+    // Shared while the file stays the same, and nobody can change what the next caller reads.
+    const again = await readSessionFile(dir, uuid);
+    expect(again.ok && first.ok && again.meta === first.meta).toBe(true);
+    expect(() => {
+      if (first.ok) first.meta.port = 4242;
+    }).toThrow(TypeError);
+    expect(() => {
+      if (first.ok) first.meta.egress_allow.push('10.0.0.0/8');
+    }).toThrow(TypeError);
+    expect(await readSessionFile(dir, uuid)).toMatchObject({ ok: true, meta: { port: 1001, egress_allow: [] } });
 
     // Same size, same inode: only the times tell.
     const path = join(dir, SESSION_FILE);

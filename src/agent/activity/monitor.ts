@@ -40,6 +40,12 @@ export class ActivityMonitor {
     return read;
   }
 
+  /** The kept read, without waiting; undefined when the next `read` must go to the file. */
+  knownRead(uuid: string): StateRead | undefined {
+    const w = this.sessions.get(uuid);
+    return w?.watcher ? w.read : undefined;
+  }
+
   /** `load`'s value for `filename` in the home, kept until the file changes. */
   async cached<T>(uuid: string, filename: string, load: () => Promise<T>): Promise<T> {
     return this.known<T>(uuid, filename) ?? this.load(uuid, filename, load);

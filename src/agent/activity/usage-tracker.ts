@@ -22,10 +22,16 @@ export class UsageTracker {
 
   /** The figures for a list: from memory, or read once for a session not seen before. */
   view(uuid: string, workdir: string): UsageView | Promise<UsageView> {
-    const t = this.sessions.get(uuid);
-    if (t && t.workdir === workdir) return t.view;
+    const kept = this.known(uuid, workdir);
+    if (kept) return kept;
     this.sessions.set(uuid, { workdir, view: NO_USAGE });
     return this.refresh(uuid);
+  }
+
+  /** The kept figures, without waiting; undefined for a session not seen before (or whose workdir moved). */
+  known(uuid: string, workdir: string): UsageView | undefined {
+    const t = this.sessions.get(uuid);
+    return t && t.workdir === workdir ? t.view : undefined;
   }
 
   /** Read what the transcript gained since the last refresh (a hook just wrote). */

@@ -20,7 +20,12 @@ export type ReadResult =
   | { ok: true; meta: SessionMeta }
   | { ok: false; missing: boolean; error: string };
 
-/** `dir` is the session dir `<sessions-dir>/<uuid>`. */
+/**
+ * `dir` is the session dir `<sessions-dir>/<uuid>`. The metadata comes back
+ * frozen (its list too): the same object while the file stays the same, so
+ * that a list of hundreds of sessions copies nothing, and no caller can
+ * change what the next one reads.
+ */
 export async function readSessionFile(dir: string, uuid: string): Promise<ReadResult> {
   const path = join(dir, SESSION_FILE);
   const cached = cachedMeta(path, uuid);
@@ -35,9 +40,9 @@ export async function readSessionFile(dir: string, uuid: string): Promise<ReadRe
     return { ok: false, missing, error: describe(err) };
   }
   try {
-    const meta = parseSessionMeta(text, uuid);
+    const meta = frozen(parseSessionMeta(text, uuid));
     remember(path, uuid, stat, meta);
-    return { ok: true, meta: structuredClone(meta) };
+    return { ok: true, meta };
   } catch (err) {
     return { ok: false, missing: false, error: describe(err) };
   }
@@ -47,7 +52,7 @@ export async function readSessionFile(dir: string, uuid: string): Promise<ReadRe
  * Parsed metadata by file identity: a list re-reads only the files that changed.
  * A hit needs the same device, inode, size, mtime and ctime (a write through
  * any path changes the ctime, an atomic replace the inode), so nothing stale
- * or planted is ever served; each caller gets its own copy.
+ * or planted is ever served.
  */
 interface CachedMeta {
   uuid: string;
@@ -65,6 +70,11 @@ function sameFile(a: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
+/** The metadata kept for this exact file version, without a promise; undefined when the file must be read. */
+export function knownSessionMeta(dir: string, uuid: string): SessionMeta | undefined {
+  return cachedMeta(join(dir, SESSION_FILE), uuid);
+}
+
 function cachedMeta(path: string, uuid: string): SessionMeta | undefined {
   const hit = metaCache.get(path);
   if (!hit || hit.uuid !== uuid) return undefined;
@@ -73,12 +83,17 @@ function cachedMeta(path: string, uuid: string): SessionMeta | undefined {
     metaCache.delete(path);
     return undefined;
   }
-  return structuredClone(hit.meta);
+  return hit.meta;
 }
 
 function remember(path: string, uuid: string, st: Stats, meta: SessionMeta): void {
   if (metaCache.size >= MAX_CACHED) metaCache.delete(metaCache.keys().next().value!);
-  metaCache.set(path, { uuid, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, meta: structuredClone(meta) });
+  metaCache.set(path, { uuid, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, meta });
+}
+
+function frozen(meta: SessionMeta): SessionMeta {
+  Object.freeze(meta.egress_allow);
+  return Object.freeze(meta);
 }
 
 export async function writeSessionFile(dir: string, meta: SessionMeta): Promise<void> {

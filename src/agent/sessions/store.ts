@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, defaultBranch, type BrokenSession, type Protocol, type 
 import { HOME_DIR, markLayoutCurrent, migrateLayout, type MigrationHook } from './layout.js';
 import { LockManager } from './locks.js';
 import { AUTO_PORT_FROM, isPortBound as realIsPortBound, pickFreePort } from './ports.js';
-import { readSessionFile, writeSessionFile } from './session-file.js';
+import { knownSessionMeta, readSessionFile, writeSessionFile } from './session-file.js';
 import {
   assertUuid,
   isUuid,
@@ -129,16 +129,22 @@ export class SessionStore {
 
   async list(): Promise<SessionList> {
     const entries = await readdir(this.dir, { withFileTypes: true });
-    // isDirectory() is false for symlinks: a planted link never becomes a session.
-    const ids = entries.filter((e) => e.isDirectory() && isUuid(e.name)).map((e) => e.name);
-    const results = await Promise.all(ids.map((id) => readSessionFile(join(this.dir, id), id)));
-    const lockFiles = new Set(
-      entries.filter((e) => e.isFile() && e.name.endsWith(LOCK_SUFFIX)).map((e) => e.name.slice(0, -LOCK_SUFFIX.length)),
-    );
-    const out: SessionList = { sessions: [], broken: [], lockFiles };
-    results.forEach((r, i) => {
+    const out: SessionList = { sessions: [], broken: [], lockFiles: new Set() };
+    const ids: string[] = [];
+    for (const e of entries) {
+      // isDirectory() is false for symlinks: a planted link never becomes a session.
+      if (e.isDirectory() && isUuid(e.name)) ids.push(e.name);
+      else if (e.isFile() && e.name.endsWith(LOCK_SUFFIX)) out.lockFiles.add(e.name.slice(0, -LOCK_SUFFIX.length));
+    }
+    // Metadata kept for an unchanged file comes back without a promise: only changed files are read.
+    const known = ids.map((id) => knownSessionMeta(join(this.dir, id), id));
+    const read = await Promise.all(ids.filter((_, i) => !known[i]).map((id) => readSessionFile(join(this.dir, id), id)));
+    let next = 0;
+    ids.forEach((uuid, i) => {
+      const meta = known[i];
+      const r = meta ? { ok: true as const, meta } : read[next++]!;
       if (r.ok) out.sessions.push(r.meta);
-      else out.broken.push({ uuid: ids[i] ?? '', error: r.error });
+      else out.broken.push({ uuid, error: r.error });
     });
     return out;
   }
