@@ -14,6 +14,7 @@ import type { EventHub } from './event-hub.js';
 import { LoginLimiter } from './rate-limit.js';
 import { COOKIE_NAME, cookieFrom, readToken, sameSecret, signCookie, verifyCookie } from './token.js';
 import { listJson, peekJson } from './api.js';
+import { createSession, errorBody, sessionAction, settingsJson } from './actions.js';
 
 export interface WebServerOptions {
   directory: AgentDirectory;
@@ -31,6 +32,8 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 const MAX_LOGIN_BODY = 4_096;
+const MAX_ACTION_BODY = 16_384;
+const ACTION_PATH = /^\/api\/sessions\/([^/]{1,64})\/([a-z]{1,20})$/;
 
 export function createWebServer(opts: WebServerOptions): Server {
   const limiter = new LoginLimiter();
@@ -49,6 +52,21 @@ export function createWebServer(opts: WebServerOptions): Server {
     if (path === '/api/sessions' && req.method === 'GET') return send(res, 200, await listJson(opts.directory));
     if (path === '/api/peek' && req.method === 'GET') return send(res, 200, await peekJson(opts.directory, url.searchParams.get('id') ?? ''));
     if (path === '/api/events' && req.method === 'GET') return opts.hub.stream(req, res);
+    if (path === '/api/settings' && req.method === 'GET') return send(res, 200, await settingsJson(opts.directory));
+    const action = ACTION_PATH.exec(path);
+    if (req.method === 'POST' && (path === '/api/sessions' || action)) {
+      // A cookie rides along on a cross-site form post; a JSON body from this very origin does not.
+      if (!sameOrigin(req, secure) || !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        return send(res, 403, { error: 'refused: actions need a JSON body from this page' });
+      }
+      const body = parseJsonObject(await readBody(req, MAX_ACTION_BODY));
+      if (!body) return send(res, 400, { error: 'the body must be a JSON object' });
+      const result = action
+        ? await sessionAction(opts.directory, decodeURIComponent(action[1]!), action[2]!, body)
+        : await createSession(opts.directory, body);
+      opts.hub.relist();
+      return send(res, 200, result);
+    }
     return send(res, 404, { error: `no such route: ${req.method} ${path}` });
   };
 
@@ -81,8 +99,8 @@ export function createWebServer(opts: WebServerOptions): Server {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: unknown) => {
       const e = toConvocateError(err);
-      const status = e.code === 'not_found' ? 404 : e.code === 'invalid_argument' ? 400 : 500;
-      if (!res.headersSent) send(res, status, { error: e.message });
+      const status = STATUS_OF[e.code] ?? 500;
+      if (!res.headersSent) send(res, status, errorBody(err));
       else res.end();
     });
   });
@@ -104,6 +122,26 @@ export function createWebServer(opts: WebServerOptions): Server {
   });
   server.on('close', () => wss.close());
   return server;
+}
+
+/** How an agent's refusal reads over HTTP. */
+const STATUS_OF: Partial<Record<string, number>> = {
+  not_found: 404,
+  invalid_argument: 400,
+  conflict: 409,
+  already_running: 409,
+  locked: 409,
+  ambiguous: 409,
+  unavailable: 503,
+};
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A browser always sends Origin on a WebSocket upgrade; it must be this very server. */

@@ -70,8 +70,8 @@ describe('the web cockpit in Chromium', () => {
 
   it('attaches, runs a command, follows a resize, and detaches leaving the container running', async () => {
     await page.click(row('web-shell'));
-    await page.waitForSelector('xpath///button[text()="Attach"]');
-    await page.click('xpath///button[text()="Attach"]');
+    await page.waitForSelector('[data-action="attach"]');
+    await page.click('[data-action="attach"]');
     await waitForTerminal(page, /convocate@convocate-[0-9a-f]{8}/, 60_000);
     await page.keyboard.type('echo hello-$((6*7))\n');
     await waitForTerminal(page, /hello-42/);
@@ -93,7 +93,7 @@ describe('the web cockpit in Chromium', () => {
   it('watches read-only: what is typed never reaches the pane', async () => {
     await page.waitForSelector(row('web-shell'));
     await page.click(row('web-shell'));
-    await page.click('xpath///button[text()="Watch"]');
+    await page.click('[data-action="watch"]');
     await waitForTerminal(page, /convocate@convocate-[0-9a-f]{8}/, 30_000);
     await page.keyboard.type('echo watcher-typed\n');
     await page.click('xpath///button[text()="Detach"]');
@@ -109,7 +109,7 @@ describe('the web cockpit in Chromium', () => {
     await noOverflow(page);
     await page.screenshot({ path: join(SHOTS, 'list-390.png') });
     await page.click(row('web-shell'));
-    await page.click('xpath///button[text()="Attach"]');
+    await page.click('[data-action="attach"]');
     await waitForTerminal(page, /convocate@convocate-[0-9a-f]{8}/, 30_000);
     const box = (await page.evaluate("document.querySelector('.term').getBoundingClientRect().toJSON()")) as { width: number; height: number };
     expect(box.width).toBeGreaterThan(370);

@@ -38,3 +38,41 @@ export function openEvents(onSessions: (rows: Row[]) => void, onActivity: (a: Ac
   es.addEventListener('activity', (e) => onActivity(JSON.parse((e as MessageEvent<string>).data) as ActivityPush));
   return es;
 }
+
+export interface ActionAnswer {
+  message?: string;
+  error?: string;
+  /** The form field the error belongs to. */
+  field?: string;
+}
+
+/** A state-changing call: JSON both ways; the answer carries the done message or the error. */
+export async function postAction(path: string, body: Record<string, unknown>): Promise<ActionAnswer> {
+  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = (await res.json().catch(() => ({}))) as ActionAnswer;
+  if (!res.ok) return { error: answer.error ?? `HTTP ${res.status}`, field: answer.field };
+  return answer;
+}
+
+export interface SettingsAgent {
+  id: string;
+  host: string;
+  reachable: boolean;
+  version: string | null;
+  error: string | null;
+  last_heartbeat: string | null;
+  env: { names: string[] } | { error: string };
+}
+
+export interface Settings {
+  version: string;
+  build: Record<string, string | undefined>;
+  agents: SettingsAgent[];
+}
+
+export async function fetchSettings(): Promise<Settings> {
+  const res = await fetch('/api/settings');
+  const body = (await res.json()) as Settings & { error?: string };
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body;
+}

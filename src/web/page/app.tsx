@@ -7,8 +7,16 @@ import type { Session } from '../../protocol/session.js';
 import { activityCounts } from '../../shell/app/cockpit.js';
 import { COLUMNS, sessionCells } from '../../shell/app/format.js';
 import { matchesFilter } from '../../shell/app/view.js';
-import { fetchPeek, fetchSessions, login, openEvents, type ActivityPush, type Row } from './api.js';
+import { ACTIONS, busyLine, type ConfirmKind, type SessionAction } from '../../shell/app/actions.js';
+import { fetchPeek, fetchSessions, login, openEvents, postAction, type ActivityPush, type Row } from './api.js';
+import { ActionBar } from './action-bar.js';
+import { ConfirmDialog, FormDialog, SettingsDialog, type FormRequest, type FormValues } from './dialogs.js';
 import { TerminalView } from './terminal.js';
+
+type Dialog =
+  | { at: 'confirm'; kind: ConfirmKind; row: Row }
+  | { at: 'form'; request: FormRequest; error?: { text: string; field?: string } }
+  | { at: 'settings' };
 
 type Phase = { at: 'loading' } | { at: 'login'; error?: string } | { at: 'list' } | { at: 'attach'; row: Row; readOnly: boolean };
 
@@ -25,6 +33,7 @@ function App() {
   const [preview, setPreview] = useState('');
   const [note, setNote] = useState('');
   const [alerts, setAlerts] = useState(0);
+  const [dialog, setDialog] = useState<Dialog | undefined>();
 
   useEffect(() => {
     void (async () => {
@@ -81,6 +90,48 @@ function App() {
     };
   }, [current?.uuid, phase.at]);
 
+  const agents = [...new Set(rows.map((r) => r.agent_id).filter((a): a is string => Boolean(a)))].sort();
+  const asSession = (r: Row) => r as unknown as Session;
+
+  /** Runs one session action on the server; the busy line, then its done message or its error. */
+  const run = async (action: string, row: Row, body: Record<string, unknown> = {}, busy?: string) => {
+    setNote(busy ?? `${row.name}…`);
+    const answer = await postAction(`/api/sessions/${encodeURIComponent(row.uuid)}/${action}`, body);
+    setNote(answer.error ? `error: ${answer.error}` : answer.message ?? '');
+    return answer;
+  };
+
+  const onAction = (action: SessionAction, row: Row) => {
+    if (action === 'attach' || action === 'watch') return setPhase({ at: 'attach', row, readOnly: action === 'watch' });
+    if (action === 'edit' || action === 'clone') return setDialog({ at: 'form', request: { purpose: action, session: asSession(row), agents } });
+    if (action === 'diff') return;
+    setDialog({ at: 'confirm', kind: action, row });
+  };
+
+  const onConfirm = (kind: ConfirmKind, row: Row, yes: boolean, alternative?: boolean) => {
+    setDialog(undefined);
+    if (!yes) return;
+    const alt = ACTIONS[kind].confirm?.alternative;
+    void run(kind, row, alternative ? { fresh: true } : {}, alternative && alt ? alt.busy(row.name) : busyLine(kind, row.name));
+  };
+
+  const onForm = async (request: FormRequest, values: FormValues) => {
+    const answer = request.session
+      ? await run(request.purpose, request.session as unknown as Row, values)
+      : await postAction('/api/sessions', values);
+    if (answer.error) return setDialog({ at: 'form', request, error: { text: answer.error, field: answer.field } });
+    setDialog(undefined);
+    setNote(answer.message ?? '');
+  };
+
+  const dialogView = !dialog ? null : dialog.at === 'settings' ? (
+    <SettingsDialog onClose={() => setDialog(undefined)} />
+  ) : dialog.at === 'confirm' ? (
+    <ConfirmDialog kind={dialog.kind} session={asSession(dialog.row)} onAnswer={(yes, alt) => onConfirm(dialog.kind, dialog.row, yes, alt)} />
+  ) : (
+    <FormDialog request={dialog.request} error={dialog.error} onCancel={() => setDialog(undefined)} onSubmit={(v) => void onForm(dialog.request, v)} />
+  );
+
   if (phase.at === 'loading') return <p class="center">loading…</p>;
   if (phase.at === 'login') {
     return (
@@ -114,6 +165,9 @@ function App() {
           <button type="button" onClick={() => void Notification.requestPermission()}>Notify me</button>
         ) : null}
         {alerts > 0 ? <button type="button" onClick={() => setAlerts(0)}>{alerts} new</button> : null}
+        <span class="spacer" />
+        <button type="button" data-testid="new" onClick={() => setDialog({ at: 'form', request: { purpose: 'create', agents } })}>New</button>
+        <button type="button" data-testid="open-settings" onClick={() => setDialog({ at: 'settings' })}>Settings</button>
       </header>
       <input class="filter" placeholder="/ filter by name, agent, DNS, activity" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
       {note ? <p class="note" data-testid="note">{note}</p> : null}
@@ -139,12 +193,12 @@ function App() {
         <section class="preview">
           <div class="preview-bar">
             <span>{current.name}</span>
-            <button type="button" onClick={() => setPhase({ at: 'attach', row: current, readOnly: false })}>Attach</button>
-            <button type="button" onClick={() => setPhase({ at: 'attach', row: current, readOnly: true })}>Watch</button>
           </div>
+          <ActionBar session={asSession(current)} onAction={(a) => onAction(a, current)} onRefused={(why) => setNote(why)} />
           <pre data-testid="preview">{preview}</pre>
         </section>
       ) : null}
+      {dialogView}
     </div>
   );
 }
