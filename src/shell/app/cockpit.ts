@@ -56,8 +56,20 @@ export function activityCounts(sessions: readonly Session[]): ActivityCounts {
   return counts;
 }
 
-function changeKey(s: Session): string {
-  return `${s.activity}|${s.activity_since}`;
+/** What marks one change of a session's activity: the state and when it began. */
+export function changeKey(view: Pick<Session, 'activity' | 'activity_since'>): string {
+  return `${view.activity}|${view.activity_since}`;
+}
+
+/** The news worth a notification: a session turned `waiting`, or ended a turn (`working` → `idle`). */
+export type ActivityNewsKind = 'waiting' | 'finished';
+
+/** The news between the change last seen (its `changeKey`) and `now`; none for a first sighting or a repeat. */
+export function newsOfChange(before: string | undefined, now: Pick<Session, 'activity' | 'activity_since'>): ActivityNewsKind | undefined {
+  if (before === undefined || before === changeKey(now)) return undefined;
+  if (now.activity === 'waiting') return 'waiting';
+  const was = before.slice(0, before.indexOf('|'));
+  return now.activity === 'idle' && was === 'working' ? 'finished' : undefined;
 }
 
 /**
@@ -69,13 +81,10 @@ export function activityNews(seen: Record<string, string>, sessions: readonly Se
   const next: Record<string, string> = {};
   const news: string[] = [];
   for (const s of sessions) {
-    const key = changeKey(s);
-    next[s.uuid] = key;
-    const before = seen[s.uuid];
-    if (first || before === undefined || before === key) continue;
-    const was = before.slice(0, before.indexOf('|'));
-    if (s.activity === 'waiting') news.push(`${s.name} is waiting${s.activity_detail ? `: ${s.activity_detail}` : ''}`);
-    else if (s.activity === 'idle' && was === 'working') news.push(`${s.name} finished its turn`);
+    next[s.uuid] = changeKey(s);
+    const kind = first ? undefined : newsOfChange(seen[s.uuid], s);
+    if (kind === 'waiting') news.push(`${s.name} is waiting${s.activity_detail ? `: ${s.activity_detail}` : ''}`);
+    else if (kind === 'finished') news.push(`${s.name} finished its turn`);
   }
   return { seen: next, news };
 }

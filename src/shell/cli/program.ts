@@ -231,6 +231,7 @@ function buildProgram(deps: ShellDeps, withDir: WithDir, directory: () => Promis
     .option('--dns-domain <domain>', 'also publish <dns_name>.<domain> in the dnsmasq hosts file')
     .option('--dnsmasq-pid-file <path>', 'dnsmasq to SIGHUP after a change (default: found by process lookup)')
     .option('--resync <seconds>', 'full DNS resync over every registered agent', '60')
+    .option('--notify-cmd <cmd>', 'run CMD (with /bin/sh) when a session starts waiting or ends a turn; the facts are in CONVOCATE_SESSION, CONVOCATE_NAME, CONVOCATE_AGENT, CONVOCATE_ACTIVITY, CONVOCATE_DETAIL')
     .action((opts: StatusServeFlags) => deps.statusServe(opts));
   program.addHelpText(
     'after',

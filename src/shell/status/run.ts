@@ -14,6 +14,7 @@ import { agentClient, loadRegistry, type RegisteredAgent, type Registry } from '
 import type { AgentClient } from '../client/agent-client.js';
 import type { ShellConfig } from '../config.js';
 import type { HostsFileKeeper } from '../dns/hosts-file.js';
+import { NotifyCommand } from './notify-command.js';
 import { startStatusServer, type StatusServer } from './status-serve.js';
 
 export interface StatusServeFlags {
@@ -23,6 +24,7 @@ export interface StatusServeFlags {
   dnsDomain?: string;
   dnsmasqPidFile?: string;
   resync?: string;
+  notifyCmd?: string;
 }
 
 const DEFAULT_RESYNC_SECONDS = 60;
@@ -32,12 +34,14 @@ export async function startStatusService(
   config: ShellConfig,
   log: (msg: string) => void,
 ): Promise<StatusServer> {
+  if (flags.notifyCmd !== undefined && !flags.notifyCmd.trim()) throw new Error('--notify-cmd needs a command, e.g. \'curl -d "$CONVOCATE_NAME is $CONVOCATE_ACTIVITY" https://ntfy.sh/TOPIC\'');
   const listen = parseHostPort(flags.listen ?? `0.0.0.0:${STATUS_PORT}`, { what: '--listen', defaultPort: STATUS_PORT });
   const resyncSeconds = flags.resync === undefined ? DEFAULT_RESYNC_SECONDS : Number(flags.resync);
   if (!Number.isFinite(resyncSeconds) || resyncSeconds < 1) throw new Error(`bad --resync ${JSON.stringify(flags.resync)}: want seconds >= 1`);
   await mkdir(config.stateDir, { recursive: true, mode: 0o755 });
   const hostKey = await loadOrCreateHostKey(flags.hostKey ?? join(config.configDir, SHELL_FILES.statusHostKey));
   const agentIps = new Map<string, string>();
+  const notifier = flags.notifyCmd ? new NotifyCommand({ command: flags.notifyCmd, log }) : undefined;
   let registry: Registry = await loadRegistry(config.configDir);
   const registeredIds = () => new Set([...registry.agents.map((a) => a.info.id), ...registry.problems.map((p) => p.agentId)]);
 
@@ -78,6 +82,7 @@ export async function startStatusService(
       agents.map(async (a) => {
         agentIps.set(a.info.id, isIP(a.host) ? a.host : (await lookup(a.host)).address);
         const { sessions } = await clientFor(a).call('list', null, { timeoutMs: 10_000 });
+        notifier?.noteSessions(a.info.id, sessions);
         await keeper.replaceAgent(a.info.id, agentIps.get(a.info.id)!, sessions);
       }),
     );
@@ -94,6 +99,7 @@ export async function startStatusService(
     log,
     agentIdForKey: (key) => registry.agents.find((a) => a.statusKey?.equals(key))?.info.id,
     isRegisteredAgent: (id) => registeredIds().has(id),
+    onEvent: notifier ? (ev) => notifier.onEvent(ev) : undefined,
     dns: {
       hostsFile: join(config.stateDir, 'dnsmasq-hosts'),
       pidFile: flags.dnsmasqPidFile,
