@@ -4,8 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { toConvocateError } from '../protocol/errors.js';
 import { DEFAULT_IMAGE, VERSION } from '../protocol/version.js';
-import { buildSessionImage } from '../agent/image/build.js';
-import { claudeSourceFromFlags, type ClaudeFlags } from '../agent/image/claude-flags.js';
+import type { ClaudeFlags } from '../agent/image/claude-flags.js';
 import { resolveAgentConfig, type AgentFlags } from '../agent/config/config.js';
 
 const program = new Command('convocate-agent')
@@ -53,6 +52,9 @@ image
   .option('--claude-from <path>', 'use this Claude Code binary (linux, native) instead of fetching one')
   .option('--no-claude', 'build an image without Claude Code (sessions run a shell)')
   .action(async (opts: { base?: string; offline?: boolean; tag: string; force?: boolean } & ClaudeFlags) => {
+    // Loaded here, not at the top: a serving agent never holds the image builder in memory.
+    const { buildSessionImage } = await import('../agent/image/build.js');
+    const { claudeSourceFromFlags } = await import('../agent/image/claude-flags.js');
     await buildSessionImage({
       tag: opts.tag,
       claude: await claudeSourceFromFlags(opts),

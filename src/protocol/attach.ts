@@ -1,5 +1,5 @@
 // The attach subsystem's header line: `{"id":"<uuid>","cols":120,"rows":40}`.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ConvocateError, errors } from './errors.js';
 import { formatZodError, MAX_LINE_BYTES } from './rpc.js';
 

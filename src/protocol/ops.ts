@@ -1,7 +1,7 @@
 // The RPC op table (SPEC §4 `convocate-agent-rpc`): every op's name, the schema
 // of its params and the type of its result. Both the agent's dispatcher and the
 // shell's clients are typed from this one table.
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { EGRESS_POLICIES, PROTOCOLS, type BrokenSession, type EgressPolicy, type Session } from './session.js';
 
 const id = z.string();

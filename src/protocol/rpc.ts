@@ -1,7 +1,7 @@
 // Framing of one RPC: a request line `{"op","params"}` and a response line
 // `{"ok":true,"result"}` or `{"ok":false,"error","code"}`. Decoding never throws
 // anything but a ConvocateError, so a server can always answer.
-import type { z } from 'zod';
+import type { z } from 'zod/v3';
 import { sanitizeDeep, sanitizeText } from './sanitise.js';
 import { ConvocateError, errors, isErrorCode, toConvocateError } from './errors.js';
 import { isOpName, paramSchemas, type OpName, type OpParams, type OpResult } from './ops.js';

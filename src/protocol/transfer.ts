@@ -4,7 +4,7 @@
 // "in": the tar stream follows the header; once it ended and every member passed,
 // the agent answers `{"ok":true,"result":<session>}` (or `ok:false`) and closes.
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { ConvocateError, errors } from './errors.js';
 import { formatZodError, MAX_LINE_BYTES } from './rpc.js';
 import type { Session, SessionMeta } from './session.js';

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { DockerClient } from '../runtime/dockerode.js';
 import { ConvocateError } from '../../protocol/errors.js';
 import { DEFAULT_IMAGE } from '../../protocol/version.js';
 import { DEFAULT_CLAUDE_VERSION, npmClaude, type ClaudeSource } from './claude-binary.js';
@@ -44,7 +45,7 @@ export interface BuildOptions {
 }
 
 export async function buildSessionImage(opts: BuildOptions): Promise<void> {
-  const docker = opts.docker ?? new Docker();
+  const docker = opts.docker ?? new DockerClient();
   const tag = opts.tag ?? DEFAULT_IMAGE;
   const claude = opts.claude ?? npmClaude(DEFAULT_CLAUDE_VERSION);
   const hash = await contentHash(claude.identity);

@@ -4,7 +4,8 @@
 // exec output is capped, and container text in errors is sanitised.
 import { randomUUID } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { DockerClient } from './dockerode.js';
 import { ConvocateError, errors } from '../../protocol/errors.js';
 import { sanitizeText } from '../../protocol/sanitise.js';
 import type { ResourceView } from '../../protocol/session.js';
@@ -59,7 +60,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   constructor(docker?: Docker, limits: Partial<DockerRuntimeLimits> = {}) {
     // dockerode reads DOCKER_HOST itself and falls back to /var/run/docker.sock.
-    this.docker = docker ?? new Docker();
+    this.docker = docker ?? new DockerClient();
     this.limits = { ...DEFAULT_DOCKER_LIMITS, ...limits };
   }
 
