@@ -29,6 +29,7 @@ export interface ActivityPush {
   agent_id: string;
   uuid: string;
   activity: string;
+  activity_since: string;
   activity_detail: string;
 }
 

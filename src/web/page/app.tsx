@@ -2,10 +2,10 @@
 // server), the `/` filter, the preview of the selected session, attach/watch
 // in a terminal, and a notification when a session starts waiting or finishes.
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Session } from '../../protocol/session.js';
-import { activityCounts } from '../../shell/app/cockpit.js';
-import { COLUMNS, sessionCells } from '../../shell/app/format.js';
+import { activityCounts, changeKey, newsOfChange } from '../../shell/app/cockpit.js';
+import { activitySummary, COLUMNS, sessionCells } from '../../shell/app/format.js';
 import { matchesFilter } from '../../shell/app/view.js';
 import { ACTIONS, busyLine, type ConfirmKind, type SessionAction } from '../../shell/app/actions.js';
 import { fetchPeek, fetchSessions, login, openEvents, postAction, type ActivityPush, type Row } from './api.js';
@@ -28,12 +28,19 @@ function sorted(rows: Row[]): Row[] {
 function App() {
   const [phase, setPhase] = useState<Phase>({ at: 'loading' });
   const [rows, setRows] = useState<Row[]>([]);
+  const rowsRef = useRef<Row[]>([]);
+  rowsRef.current = rows;
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState<string | undefined>();
   const [preview, setPreview] = useState('');
   const [note, setNote] = useState('');
   const [alerts, setAlerts] = useState(0);
   const [dialog, setDialog] = useState<Dialog | undefined>();
+  // The last change seen of each session: news is told once per change, as the TUI rings once.
+  const seen = useRef(new Map<string, string>());
+  const noteRows = (list: Row[]) => {
+    for (const r of list) if (!seen.current.has(r.uuid)) seen.current.set(r.uuid, changeKey(r as unknown as Session));
+  };
 
   useEffect(() => {
     void (async () => {
@@ -45,6 +52,7 @@ function App() {
       }
       const list = await fetchSessions();
       if (list === 'login') return setPhase({ at: 'login' });
+      noteRows(list);
       setRows(sorted(list));
       setPhase({ at: 'list' });
     })().catch((err: unknown) => setPhase({ at: 'login', error: String(err) }));
@@ -54,12 +62,20 @@ function App() {
   useEffect(() => {
     if (!live) return;
     const es = openEvents(
-      (list) => setRows(sorted(list)),
+      (list) => {
+        noteRows(list);
+        setRows(sorted(list));
+      },
       (a: ActivityPush) => {
-        if (a.activity !== 'waiting' && a.activity !== 'idle') return;
+        const view = a as unknown as Session;
+        const news = newsOfChange(seen.current.get(a.uuid), view);
+        seen.current.set(a.uuid, changeKey(view));
+        if (!news) return;
         setAlerts((n) => n + 1);
+        const name = rowsRef.current.find((r) => r.uuid === a.uuid)?.name ?? a.uuid.slice(0, 8);
+        const title = news === 'waiting' ? `${name} is waiting` : `${name} finished its turn`;
         if ('Notification' in window && Notification.permission === 'granted') {
-          new Notification(`convocate: ${a.activity}`, { body: a.activity_detail || a.uuid, tag: `${a.uuid}:${a.activity}` });
+          new Notification(`convocate: ${title}`, { body: a.activity_detail, tag: `${a.uuid}:${a.activity_since}` });
         }
       },
     );
@@ -67,7 +83,7 @@ function App() {
   }, [live]);
 
   const visible = useMemo(() => rows.filter((r) => matchesFilter(r as unknown as Session, filter)), [rows, filter]);
-  const counts = activityCounts(rows as unknown as Session[]);
+  const counts = activitySummary(activityCounts(rows as unknown as Session[]));
   const current = visible.find((r) => r.uuid === selected);
 
   useEffect(() => {

@@ -1,0 +1,105 @@
+// The web cockpit with the real Claude Code: a page open in Chromium, Claude in
+// a session talking to the Messages API stand-in. When the session starts
+// waiting on a tool prompt, the page's title counts it and one browser
+// notification goes out, without a reload; a finished turn elsewhere adds its
+// own, and the waiting one is never told twice.
+import type Docker from 'dockerode';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, cliOk, runCli, type CliEnv } from '../helpers/cli.js';
+import { useClaudeSessions } from '../helpers/claude-sessions.js';
+import { dockerClient, requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
+import { startMessagesApi, type MessagesApiStandIn } from '../helpers/messages-api.js';
+import { sessionNamed } from '../helpers/tui-e2e.js';
+import { launchChromium, startWeb, type WebServer } from '../helpers/web.js';
+
+let api: MessagesApiStandIn;
+let ctx: CliEnv;
+let docker: Docker;
+let web: WebServer;
+let browser: Browser;
+let page: Page;
+
+/** Records every notification the page makes; permission is granted, as after "Notify me". */
+const RECORD_NOTIFICATIONS = `
+  window.__notes = [];
+  window.Notification = class {
+    static permission = 'granted';
+    static requestPermission() { return Promise.resolve('granted'); }
+    constructor(title, options) { window.__notes.push({ title, body: (options && options.body) || '' }); }
+  };
+`;
+
+async function sendKeys(name: string, ...keys: string[]): Promise<void> {
+  const s = await sessionNamed(ctx.env, name);
+  const exec = await docker.getContainer(`convocate-session-${s.uuid}`).exec({ Cmd: ['tmux', 'send-keys', '-t', 'claude', ...keys], User: 'convocate', AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  stream.resume();
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', reject);
+  });
+}
+
+async function prompt(name: string, text: string): Promise<void> {
+  await sendKeys(name, '-l', text);
+  await waitFor(`"${text}" in ${name}'s pane`, async () => ((await cliOk(ctx.env, 'peek', name)).includes(text) ? true : undefined), 15_000);
+  await sendKeys(name, 'Enter');
+}
+
+async function waitActivity(name: string, activity: string): Promise<void> {
+  const r = await runCli(['wait', name, '--for', activity, '--timeout', '90'], ctx.env);
+  expect(r.code, `wait ${name} --for ${activity}: ${r.stderr}`).toBe(0);
+}
+
+const notes = async () => (await page.evaluate('window.__notes')) as Array<{ title: string; body: string }>;
+
+beforeAll(async () => {
+  docker = dockerClient();
+  await requireDocker(docker);
+  api = await startMessagesApi(sessionImage());
+  ctx = await cliEnv('web-claude', sessionImage());
+  await useClaudeSessions(ctx.env, api);
+  for (const name of ['ask', 'talk']) {
+    await cliOk(ctx.env, 'new', name);
+    await cliOk(ctx.env, 'restart', name);
+  }
+  await waitActivity('ask', 'idle');
+  await waitActivity('talk', 'idle');
+  web = await startWeb(ctx.env);
+  browser = await launchChromium();
+  page = await browser.newPage();
+  await page.evaluateOnNewDocument(RECORD_NOTIFICATIONS);
+  await page.goto(web.loginUrl);
+  await page.waitForSelector('xpath///tr[td[@data-label="NAME" and text()="ask"]]', { timeout: 15_000 });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  await ctx?.cleanup();
+  await api?.stop();
+});
+
+describe('the web cockpit with the real Claude Code', () => {
+  it('a session that starts waiting is counted in the title and notified once; a finished turn is notified too', async () => {
+    // The first turn answers with text; the second asks for a tool and waits for the operator.
+    await prompt('ask', 'say hello');
+    await waitActivity('ask', 'idle');
+    await waitFor('the finished turn notified', async () => ((await notes()).some((n) => n.title === 'convocate: ask finished its turn') ? true : undefined), 30_000);
+    await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
+    await waitFor('the waiting notification', async () => ((await notes()).some((n) => n.title === 'convocate: ask is waiting') ? true : undefined), 90_000);
+    expect(await page.title()).toMatch(/^\(2\) .*1 waiting/);
+    expect(await page.$eval('[data-testid="counts"]', (el) => el.textContent)).toContain('1 waiting');
+
+    // Another session's turn brings more events and fresh lists: ask's wait is not told again.
+    await prompt('talk', 'say hello');
+    await waitActivity('talk', 'idle');
+    await waitFor('talk notified', async () => ((await notes()).some((n) => n.title === 'convocate: talk finished its turn') ? true : undefined), 30_000);
+    const told = (await notes()).map((n) => n.title);
+    expect(told.filter((t) => t === 'convocate: ask is waiting')).toHaveLength(1);
+    expect(told.filter((t) => t === 'convocate: ask finished its turn')).toHaveLength(1);
+    expect(await page.title()).toMatch(/^\(3\) /);
+  });
+});
