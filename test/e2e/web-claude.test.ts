@@ -91,7 +91,7 @@ describe('the web cockpit with the real Claude Code', () => {
     await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
     await waitFor('the waiting notification', async () => ((await notes()).some((n) => n.title === 'convocate: ask is waiting') ? true : undefined), 90_000);
     expect(await page.title()).toMatch(/^\(2\) .*1 waiting/);
-    expect(await page.$eval('[data-testid="counts"]', (el) => el.textContent)).toContain('1 waiting');
+    expect(await page.evaluate("document.querySelector('[data-testid=\"counts\"]').textContent")).toContain('1 waiting');
 
     // Another session's turn brings more events and fresh lists: ask's wait is not told again.
     await prompt('talk', 'say hello');
