@@ -47,6 +47,7 @@ export async function startAgent(name, sessions = 0) {
     pid: child.pid,
     port,
     privateKey: key.private,
+    hostKeyPub,
     sessionsDir,
     client: () =>
       new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub }),

@@ -68,6 +68,8 @@ function App() {
       },
       (a: ActivityPush) => {
         const view = a as unknown as Session;
+        // The row shows the change at once, as the TUI's does; the fresh list follows.
+        setRows((list) => list.map((r) => (r.uuid === a.uuid && r.agent_id === a.agent_id ? { ...r, activity: a.activity, activity_since: a.activity_since, activity_detail: a.activity_detail } : r)));
         const news = newsOfChange(seen.current.get(a.uuid), view);
         seen.current.set(a.uuid, changeKey(view));
         if (!news) return;
