@@ -1,9 +1,11 @@
 // `convocate web`: checks the listen address and TLS, makes the login token on
 // first start, prints the login URL once, and serves the cockpit until stopped.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConvocateError, quote } from '../protocol/errors.js';
+import { isPortText, isValidHost, splitHostPort } from '../protocol/host-port.js';
 import type { AgentDirectory } from '../shell/client/agent-directory.js';
 import type { ActivityChange } from '../shell/status/activity-change.js';
 import { EventHub } from './event-hub.js';
@@ -36,11 +38,12 @@ export interface Listen {
   port: number;
 }
 
+/** `ADDR:PORT` in the one `host[:port]` syntax; the port is required (0 picks a free one). */
 export function parseListen(text: string): Listen {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConvocateError('invalid_argument', `--listen ${quote(text)} is invalid: use ADDR:PORT, e.g. ${DEFAULT_LISTEN}`);
-  return { host: (m[1] ?? m[2])!, port };
+  const split = splitHostPort(text);
+  const ok = split && split.host !== '' && (split.bracketed ? isIP(split.host) === 6 : isValidHost(split.host)) && split.portText !== undefined && isPortText(split.portText, 0);
+  if (!ok) throw new ConvocateError('invalid_argument', `--listen ${quote(text)} is invalid: use ADDR:PORT, e.g. ${DEFAULT_LISTEN}`);
+  return { host: split.host, port: Number(split.portText) };
 }
 
 export function isLoopback(host: string): boolean {

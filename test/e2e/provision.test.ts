@@ -3,6 +3,8 @@
 // chain, DNS, the slice, update with and without rollback, a reboot, a second
 // run that changes nothing, a changed host key, and admission control.
 import { execFile } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { startLab, type FreshHost, type HostLab } from '../helpers/systemd-host.
 import { TuiPty } from '../helpers/tui-pty.js';
 import { sliceLimits } from '../../src/provision/steps/units.js';
 
+const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const AGENT_ID = 'a9e11e01';
 
@@ -38,6 +41,26 @@ function host(args: string[], root = ROOT, timeoutMs = 600_000): Promise<Run> {
     }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }));
     child.stdin?.end();
   });
+}
+
+/** One HTTPS request trusting only `certPath` (a self-signed certificate for an address, so no name check). */
+function httpsGet(base: string, path: string, certPath: string, opts: { method?: string; body?: string; cookie?: string } = {}) {
+  return readFile(certPath).then(
+    (ca) =>
+      new Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+        const req = httpsRequest(`${base}${path}`, {
+          method: opts.method ?? 'GET', ca, checkServerIdentity: () => undefined, timeout: 5_000,
+          headers: { ...(opts.body ? { 'Content-Type': 'application/json' } : {}), ...(opts.cookie ? { cookie: opts.cookie } : {}) },
+        }, (res) => {
+          let body = '';
+          res.on('data', (b: Buffer) => (body += b.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+        req.on('error', reject);
+        req.end(opts.body);
+      }),
+  );
 }
 
 /** `convocate` on the shell host, as the operator would run it there. */
@@ -159,6 +182,51 @@ describe('convocate-host on fresh hosts', () => {
     expect(ip).toBe(A.ip);
   });
 
+  it('6b. init-shell --web serves the cockpit over TLS as a least-privilege service, reported by status', async () => {
+    // Refused before anything is written: a non-loopback address without TLS.
+    const refused = await host(['init-shell', S.name, '--web', '0.0.0.0:7681']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toMatch(/refusing to serve 0\.0\.0\.0 without TLS/);
+    expect((await onShell('ls /etc/systemd/system/convocate-web.service', true)).code).not.toBe(0);
+
+    const cert = join(scratch, 'web-cert.pem');
+    const key = join(scratch, 'web-key.pem');
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=shell', '-keyout', key, '-out', cert]);
+    const r = await host(['init-shell', S.name, '--web', '0.0.0.0:7681', '--tls-cert', cert, '--tls-key', key]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/\[shell\] convocate-web\.service: started/);
+    expect(r.out).toContain('[shell] web token: made');
+    expect(r.out).toContain('the login URL is `convocate web --print-url --listen 0.0.0.0:7681 --tls-cert /etc/convocate/web-tls/cert.pem --tls-key /etc/convocate/web-tls/key.pem` on the host');
+    expect((await onShell('stat -c %a /etc/convocate/web-tls/key.pem')).stdout.trim()).toBe('600');
+    const pid = (await onShell('systemctl show -p MainPID --value convocate-web')).stdout.trim();
+    expect((await onShell(`grep -E '^CapBnd:' /proc/${pid}/status`)).stdout).toContain('CapBnd:\t0000000000000400'); // CAP_NET_BIND_SERVICE only
+
+    // Over HTTPS from here: the page is public, the API needs the login the host's printed URL gives.
+    const base = `https://${S.ip}:7681`;
+    const page = await waitFor('the cockpit over TLS', async () => (await httpsGet(base, '/', cert).catch(() => undefined)) ?? undefined, 30_000);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="app">');
+    expect((await httpsGet(base, '/api/sessions', cert)).status).toBe(401);
+    const url = (await onShell('convocate web --print-url --listen 0.0.0.0:7681 --tls-cert /etc/convocate/web-tls/cert.pem --tls-key /etc/convocate/web-tls/key.pem')).stdout.trim();
+    const token = /^https:\/\/[^/]+:7681\/#token=([0-9a-f]{64})$/.exec(url)?.[1];
+    expect(token, url).toBeDefined();
+    const login = await httpsGet(base, '/api/login', cert, { method: 'POST', body: JSON.stringify({ token }) });
+    expect(login.status).toBe(204);
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    expect(String(login.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Secure/);
+    const sessions = await httpsGet(base, '/api/sessions', cert, { cookie });
+    expect(sessions.status).toBe(200);
+    expect((JSON.parse(sessions.body) as Array<{ name: string; agent_id: string }>).find((s) => s.name === 'x')).toMatchObject({ agent_id: AGENT_ID });
+
+    const again = await host(['init-shell', S.name, '--web', '0.0.0.0:7681', '--tls-cert', cert, '--tls-key', key]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain('[shell] web token: already there');
+    expect(again.out).toContain('[shell] convocate-web.service: already running');
+    const st = await host(['status', S.name]);
+    expect(st.out).toContain('[shell] unit convocate-web.service: enabled active');
+    expect(st.out).toContain('[shell] web cockpit: https on 0.0.0.0:7681');
+  });
+
   it('7. A\'s sessions slice carries the caps and holds the session container', async () => {
     const facts = (await lab.ssh(A.name, `nproc; awk '/^MemTotal:/{print $2 * 1024}' /proc/meminfo`)).stdout.trim().split('\n').map(Number);
     const limits = sliceLimits(facts[0]!, facts[1]!);
@@ -185,6 +253,8 @@ describe('convocate-host on fresh hosts', () => {
     expect(r.out).toContain('[shell] units: already up to date: /etc/systemd/system/convocate-status.service');
     expect((await lab.ssh(A.name, `grep ^Wants= ${unit}`)).stdout).toBe('Wants=network-online.target docker.service convocate-sessions.slice\n');
     expect(r.out).toContain('[shell] convocate-status.service: restarted');
+    // The web cockpit from 6b runs the same bundle, so it moves onto the new one too.
+    expect(r.out).toContain('[shell] convocate-web.service: restarted');
     expect((await onShell('readlink /opt/convocate/current')).stdout.trim()).toBe((await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim());
     const after = (await lab.ssh(A.name, 'readlink /opt/convocate/current')).stdout.trim();
     expect(after).not.toBe(before);

@@ -1,8 +1,11 @@
 // The cockpit's actions in a real Chromium, with the TUI's words: a new session
-// from the page (a bad name shows the form's error and creates nothing), kill,
-// restart and delete each asked first (No does nothing, Yes does it and says
-// so), an action that does not apply says why, Settings shows this build and
-// the agent; and the phone's Ctrl key interrupts a command in the terminal.
+// from the page (a bad name shows the form's error and creates nothing), edit
+// and clone through the same form, bg, override, kill, restart and delete asked
+// first (No does nothing, Yes does it and says so), an action that does not
+// apply says why, Settings shows this build and the agent; and the phone's
+// Ctrl key interrupts a command in the terminal.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
@@ -104,6 +107,55 @@ describe('the cockpit acts on sessions as the TUI does', () => {
     await noteIs(page, `deleted ${who}`);
     expect((await lsJson(ctx.env)).map((x) => x.name)).not.toContain('from-page');
     await page.waitForSelector(row('from-page'), { hidden: true, timeout: 15_000 });
+  });
+
+  it('edit and clone open the TUI form filled in; bg asks first; override clears a live foreign lock', async () => {
+    await page.click(row('act-on-me'));
+    await page.click('[data-action="edit"]');
+    const dns = '[data-testid="form"] input[name="dns"]';
+    await page.waitForSelector(dns);
+    expect(await page.$eval('[data-testid="form"] input[name="name"]', (el) => (el as unknown as { value: string }).value)).toBe('act-on-me');
+    await page.type(dns, 'bad dns!');
+    await page.click('xpath///form//button[text()="Save"]');
+    await page.waitForSelector('[data-testid="form-error"]');
+    expect(await page.$eval(dns, (el) => el.className)).toContain('bad');
+    await page.$eval(dns, (el) => ((el as unknown as { value: string }).value = ''));
+    await page.type(dns, 'edited');
+    await page.click('xpath///form//button[text()="Save"]');
+    await page.waitForSelector('[data-testid="form"]', { hidden: true });
+    expect((await sessionNamed(ctx.env, 'act-on-me')).dns_name).toBe('edited');
+
+    await page.click('[data-action="clone"]');
+    await page.waitForSelector('[data-testid="form"] input[name="name"]');
+    expect(await page.$eval('[data-testid="form"] input[name="name"]', (el) => (el as unknown as { value: string }).value)).toBe('act-on-me-clone');
+    await page.click('xpath///form//button[text()="Save"]');
+    await page.waitForSelector(row('act-on-me-clone'), { timeout: 15_000 });
+    expect(await text(page, '[data-testid="note"]')).toMatch(/^cloned act-on-me as act-on-me-clone \([0-9a-f]{8}\)$/);
+
+    // bg applies to a running session only; after a restart it asks, then detaches everyone.
+    await page.click(row('act-on-me'));
+    await page.click('[data-action="background"]');
+    await noteIs(page, 'session is not running, nothing to background');
+    const s = await sessionNamed(ctx.env, 'act-on-me');
+    const who = `act-on-me (${s.uuid.slice(0, 8)})`;
+    await page.click('[data-action="restart"]');
+    await answer(page, 'Yes');
+    await noteIs(page, `started ${who}`);
+    await page.click('[data-action="background"]');
+    expect(await answer(page, 'Yes')).toBe(`Background ${who}?`);
+    await noteIs(page, `detached everyone from ${who}`);
+    expect((await sessionNamed(ctx.env, 'act-on-me')).running).toBe(true);
+
+    // pid 1 is always alive, so the agent cannot call this lock stale on its own.
+    const clone = await sessionNamed(ctx.env, 'act-on-me-clone');
+    await writeFile(join(ctx.env.CONVOCATE_SESSIONS_DIR!, `${clone.uuid}.lock`), '1');
+    await page.reload();
+    await page.waitForSelector(row('act-on-me-clone'));
+    await page.click(row('act-on-me-clone'));
+    await page.click('[data-action="override"]');
+    expect(await answer(page, 'Yes')).toBe(`Override the lock of act-on-me-clone (${clone.uuid.slice(0, 8)})?`);
+    await noteIs(page, `removed the lock of act-on-me-clone (${clone.uuid.slice(0, 8)})`);
+    expect((await sessionNamed(ctx.env, 'act-on-me-clone')).state).toBe('-');
   });
 
   it('Settings shows the version and the agent, reachable', async () => {

@@ -9,6 +9,7 @@ import { fingerprintOfLine, readPublicKey } from '../steps/peering.js';
 import type { Print } from '../report.js';
 import { step } from '../report.js';
 import { daemonReload, ensureService } from '../steps/services.js';
+import { initWeb } from '../steps/web.js';
 import {
   DNSMASQ_DROPIN, renderDnsmasqDropin, renderStatusUnit, SHELL_CONFIG_DIR, SHELL_STATE_DIR, STATUS_UNIT, UNIT_DIR,
 } from '../steps/units.js';
@@ -16,6 +17,8 @@ import {
 export interface ShellOptions {
   listen: string;
   dnsDomain?: string;
+  /** The web cockpit, when asked for: where it listens and its TLS files on this machine. */
+  web?: { listen: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean };
 }
 
 export async function initShell(host: Host, bundle: Bundle | Promise<Bundle>, opts: ShellOptions, print: Print): Promise<void> {
@@ -37,4 +40,5 @@ export async function initShell(host: Host, bundle: Bundle | Promise<Bundle>, op
   await ensureService(host, STATUS_UNIT, installed.switched || units.size > 0 || config.size > 0, print);
   const pub = await readPublicKey(host, `${keyPath}.pub`, 'status host key');
   print(`[${host.name}] status host key: ${fingerprintOfLine(pub)} (agents pin this key)`);
+  if (opts.web) await initWeb(host, opts.web, installed.switched, print);
 }

@@ -3,7 +3,7 @@
 import { shellQuote, type Host } from '../host.js';
 import { step, type Print } from '../report.js';
 import { sanitizeText } from '../../protocol/sanitise.js';
-import { AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT } from '../steps/units.js';
+import { AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT, UNIT_DIR, WEB_UNIT } from '../steps/units.js';
 
 export async function status(host: Host, image: string, print: Print): Promise<void> {
   const r = await step(host.name, 'status', print, () =>
@@ -11,9 +11,10 @@ export async function status(host: Host, image: string, print: Print): Promise<v
       `echo "current: $(readlink ${CURRENT} 2>/dev/null || echo 'not installed')"
        echo "previous: $(readlink ${PREFIX}/previous 2>/dev/null || echo none)"
        echo "versions: $(ls ${PREFIX} 2>/dev/null | grep -v -e '^current$' -e '^previous$' -e '^\\.' | tr '\\n' ' ')"
-       for u in ${AGENT_UNIT} ${STATUS_UNIT} ${SLICE_UNIT} dnsmasq.service docker.service; do
+       for u in ${AGENT_UNIT} ${STATUS_UNIT} ${WEB_UNIT} ${SLICE_UNIT} dnsmasq.service docker.service; do
          echo "unit $u: $(systemctl is-enabled $u 2>/dev/null || true) $(systemctl is-active $u 2>/dev/null || true)"
        done
+       w=${UNIT_DIR}/${WEB_UNIT}; [ -f $w ] && echo "web cockpit: $(grep -q -- '--tls-cert' $w && echo https || echo http) on $(sed -n 's/^ExecStart=.* --listen \\([^ ]*\\).*/\\1/p' $w)"
        echo "slice limits: $(systemctl show ${SLICE_UNIT} -p CPUQuotaPerSecUSec -p MemoryMax 2>/dev/null | tr '\\n' ' ')"
        [ -f ${AGENT_CONFIG_DIR}/agent-id ] && echo "agent id: $(cat ${AGENT_CONFIG_DIR}/agent-id), reports to $(cat ${AGENT_CONFIG_DIR}/shell-host 2>/dev/null || echo nothing), $(grep -c . ${AGENT_CONFIG_DIR}/authorized_keys 2>/dev/null || echo 0) authorized keys"
        for d in ${SHELL_CONFIG_DIR}/agent-keys/*/; do [ -d "$d" ] && echo "registered agent: $(basename "$d") at $(cat "$d/agent-host" 2>/dev/null)"; done

@@ -13,7 +13,7 @@ import { converge } from '../steps/converge.js';
 import type { Resource } from '../steps/desired-state.js';
 import { daemonReload, ensureService } from '../steps/services.js';
 import {
-  AGENT_UNIT, parseAgentUnit, parseStatusUnit, renderAgentUnit, renderSlice, renderStatusUnit, SLICE_UNIT, STATUS_UNIT, UNIT_DIR,
+  AGENT_UNIT, parseAgentUnit, parseStatusUnit, renderAgentUnit, renderSlice, renderStatusUnit, SLICE_UNIT, STATUS_UNIT, UNIT_DIR, WEB_UNIT,
 } from '../steps/units.js';
 
 export interface UpdateOptions {
@@ -23,9 +23,9 @@ export interface UpdateOptions {
 
 export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts: UpdateOptions, print: Print): Promise<void> {
   const roles = await step(host.name, 'roles', print, async () => {
-    const r = await host.run(`for u in ${AGENT_UNIT} ${STATUS_UNIT}; do printf '%s %s\\n' $u "$(systemctl is-enabled $u 2>/dev/null)"; done`);
+    const r = await host.run(`for u in ${AGENT_UNIT} ${STATUS_UNIT} ${WEB_UNIT}; do printf '%s %s\\n' $u "$(systemctl is-enabled $u 2>/dev/null)"; done`);
     const enabled = new Set(r.stdout.split('\n').filter((l) => l.endsWith(' enabled')).map((l) => l.split(' ')[0]));
-    return { agent: enabled.has(AGENT_UNIT), shell: enabled.has(STATUS_UNIT) };
+    return { agent: enabled.has(AGENT_UNIT), shell: enabled.has(STATUS_UNIT), web: enabled.has(WEB_UNIT) };
   });
   if (!roles.agent && !roles.shell) {
     throw new StepFailure(host.name, 'roles', 'neither convocate-agent nor convocate-status is installed', `run \`convocate-host init-agent\` or \`init-shell\` on ${host.name} first`);
@@ -40,6 +40,8 @@ export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts:
     return;
   }
   if (roles.shell) await ensureService(host, STATUS_UNIT, true, print);
+  // The web cockpit runs the same bundle: it restarts onto the new one.
+  if (roles.web) await ensureService(host, WEB_UNIT, true, print);
   if (!roles.agent) return;
   await ensureService(host, AGENT_UNIT, true, print);
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cgroupParentFor, parseAgentUnit, parseStatusUnit, renderAgentUnit, renderSlice, renderStatusUnit, renderWrapper, sliceLimits } from './units.js';
+import { cgroupParentFor, parseAgentUnit, parseStatusUnit, parseWebUnit, renderAgentUnit, renderSlice, renderStatusUnit, renderWebUnit, renderWrapper, sliceLimits } from './units.js';
 
 const GiB = 1024 ** 3;
 
@@ -64,6 +64,20 @@ describe('reading installed units back (what update re-renders them from)', () =
       expect(parseAgentUnit(renderAgentUnit(o))).toEqual(o);
     }
     for (const o of [{ listen: '0.0.0.0:223' }, { listen: '10.0.0.1:2223', dnsDomain: 'lab' }]) expect(parseStatusUnit(renderStatusUnit(o))).toEqual(o);
+  });
+
+  it('round-trips the web unit, with TLS or plain HTTP', () => {
+    for (const o of [{ listen: '0.0.0.0:7681', tls: true }, { listen: '10.0.0.1:8080', tls: false, insecureHttp: true }, { listen: '127.0.0.1:7681', tls: false }]) {
+      expect(parseWebUnit(renderWebUnit(o))).toEqual(o);
+    }
+  });
+
+  it('the web unit reads its TLS files from the config dir and may write nothing', () => {
+    const unit = renderWebUnit({ listen: '0.0.0.0:7681', tls: true });
+    expect(unit).toContain('ExecStart=/usr/local/bin/convocate web --listen 0.0.0.0:7681 --tls-cert /etc/convocate/web-tls/cert.pem --tls-key /etc/convocate/web-tls/key.pem\n');
+    expect(unit).toContain('ProtectSystem=strict\n');
+    expect(unit).not.toContain('ReadWritePaths');
+    expect(unit).toContain('CapabilityBoundingSet=CAP_NET_BIND_SERVICE\n');
   });
 
   it('does not claim a unit it did not write', () => {

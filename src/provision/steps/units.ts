@@ -10,6 +10,9 @@ export const COMMANDS = ['convocate', 'convocate-agent', 'convocate-host'] as co
 export const UNIT_DIR = '/etc/systemd/system';
 export const AGENT_UNIT = 'convocate-agent.service';
 export const STATUS_UNIT = 'convocate-status.service';
+export const WEB_UNIT = 'convocate-web.service';
+/** Where init-shell puts the web cockpit's certificate and key (0600). */
+export const WEB_TLS_DIR = `${SHELL_CONFIG_DIR}/web-tls`;
 export const SLICE_UNIT = 'convocate-sessions.slice';
 export const DNSMASQ_DROPIN = '/etc/dnsmasq.d/convocate.conf';
 export { AGENT_CONFIG_DIR, SHELL_CONFIG_DIR, SHELL_STATE_DIR };
@@ -97,6 +100,52 @@ export function renderStatusUnit(o: StatusUnitOptions): string {
     environment: `CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
     serviceExtra: STATUS_SANDBOX,
   });
+}
+
+export interface WebUnitOptions {
+  listen: string;
+  /** Serve HTTPS with the certificate and key under WEB_TLS_DIR. */
+  tls: boolean;
+  insecureHttp?: boolean;
+}
+
+export function renderWebUnit(o: WebUnitOptions): string {
+  const args = ['web', '--listen', o.listen];
+  if (o.tls) args.push('--tls-cert', `${WEB_TLS_DIR}/cert.pem`, '--tls-key', `${WEB_TLS_DIR}/key.pem`);
+  else if (o.insecureHttp) args.push('--insecure-http');
+  return renderService({
+    description: `convocate web: the browser cockpit on ${o.listen}`,
+    wants: 'network-online.target',
+    after: `network-online.target ${STATUS_UNIT}`,
+    exec: `${BIN_DIR}/convocate ${args.join(' ')}`,
+    environment: `CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
+    serviceExtra: WEB_SANDBOX,
+  });
+}
+
+/**
+ * The web cockpit faces browsers: it reads the registry, the login token and
+ * its TLS files, dials agents, listens on its port, and writes nothing at all
+ * (init-shell makes the token beforehand).
+ */
+export const WEB_SANDBOX = [
+  'NoNewPrivileges=yes',
+  'ProtectSystem=strict',
+  'ProtectHome=yes',
+  'PrivateTmp=yes',
+  'PrivateDevices=yes',
+  'ProtectKernelTunables=yes',
+  'ProtectKernelModules=yes',
+  'ProtectControlGroups=yes',
+  'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+  'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
+];
+
+export function parseWebUnit(unitText: string): WebUnitOptions | undefined {
+  const f = execStartFlags(unitText);
+  const listen = f?.get('listen');
+  if (!f || !listen) return undefined;
+  return { listen, tls: f.has('tls-cert'), ...(/\s--insecure-http\b/.test(unitText) ? { insecureHttp: true } : {}) };
 }
 
 /**
