@@ -1,6 +1,6 @@
 // `convocate web` behind its login, over real HTTP and WebSockets: without the
 // cookie every API route and the attach socket answer 401; a wrong token is
-// refused and then rate-limited; a cross-origin upgrade is refused; the token
+// refused and then rate-limited; a cross-origin upgrade or action is refused; the token
 // file is 0600 and rotating it voids the cookie; bad flags fail with one line.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -76,6 +76,34 @@ describe('convocate web login', () => {
     await cliFails(ctx.env, ['web', '--listen', '0.0.0.0:7681'], /refusing to serve 0\.0\.0\.0 without TLS/);
     await cliFails(ctx.env, ['web', '--listen', 'nonsense'], /--listen "nonsense" is invalid/);
     await cliFails(ctx.env, ['web', '--tls-cert', 'a.pem'], /--tls-cert and --tls-key go together/);
+  });
+
+  it('takes actions only as a JSON body from its own origin, and answers a refusal as one-line {error}', async () => {
+    const url = (await cliOk(ctx.env, 'web', '--print-url', '--listen', new URL(web.base).host)).trim();
+    const jar = (await logIn(new URL(url).hash.replace('#token=', ''))).headers.get('set-cookie')!.split(';')[0]!;
+    const post = (path: string, headers: Record<string, string>, body: string) =>
+      fetch(`${web.base}${path}`, { method: 'POST', headers: { cookie: jar, ...headers }, body });
+    const json = { 'Content-Type': 'application/json' };
+    const good = JSON.stringify({ name: 'web-auth-forged' });
+
+    expect((await post('/api/sessions', { ...json, Origin: 'http://evil.example' }, good)).status).toBe(403);
+    expect((await post('/api/sessions', json, good)).status).toBe(403);
+    expect((await post('/api/sessions', { 'Content-Type': 'application/x-www-form-urlencoded', Origin: web.base }, 'name=web-auth-forged')).status).toBe(403);
+    expect((await post('/api/sessions/web-auth-one/kill', { ...json, Origin: 'http://evil.example' }, '{}')).status).toBe(403);
+    expect((await fetch(`${web.base}/api/sessions/web-auth-one/delete`, { method: 'POST', headers: { ...json, Origin: web.base }, body: '{}' })).status).toBe(401);
+
+    const badName = await post('/api/sessions', { ...json, Origin: web.base }, JSON.stringify({ name: 'Bad Name!' }));
+    expect(badName.status).toBe(400);
+    const refusal = (await badName.json()) as { error: string; field?: string };
+    expect(refusal.field).toBe('name');
+    expect(refusal.error).toMatch(/^[^\n]+$/);
+    const missing = await post('/api/sessions/no-such-session/kill', { ...json, Origin: web.base }, '{}');
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/no-such-session/);
+    expect((await post('/api/sessions', { ...json, Origin: web.base }, '[1,2]')).status).toBe(400);
+
+    const names = (JSON.parse(await cliOk(ctx.env, 'ls', '--json')) as Array<{ name: string }>).map((s) => s.name);
+    expect(names).toEqual(['web-auth-one']);
   });
 
   it('refuses a wrong token, then rate-limits the address', async () => {

@@ -107,6 +107,12 @@ describe('the web cockpit in Chromium', () => {
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
     await page.waitForSelector(row('web-shell'));
     await noOverflow(page);
+    // A card opens with one line: state, name and activity, whatever the activity's width.
+    const tops = (await page.evaluate(
+      `[...document.querySelectorAll('.sessions tbody tr')].map((tr) => ['.col-S', '.col-NAME', '.activity'].map((c) => Math.round(tr.querySelector(c).getBoundingClientRect().top)))`,
+    )) as number[][];
+    expect(tops.length).toBeGreaterThan(1);
+    for (const line of tops) expect(new Set(line).size, String(line)).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'list-390.png') });
     await page.click(row('web-shell'));
     await page.click('[data-action="attach"]');
