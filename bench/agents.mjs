@@ -1,17 +1,14 @@
 // A fleet of real `convocate-agent serve` processes on loopback for benchmarks,
 // each with its own temp dirs, pre-made sessions, and an SSH client for it.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SessionStore } from '../dist/agent/sessions/store.js';
 import { generateEd25519 } from '../dist/lib/keys.js';
 import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
 import { image } from './lib.mjs';
+import { spawnAgentServe, stopChild } from '../test/helpers/agent-serve.mjs';
 import { freePort } from '../test/helpers/measure.mjs';
-
-const AGENT_BIN = fileURLToPath(new URL('../dist/bin/convocate-agent.js', import.meta.url));
 
 export async function startAgent(name, sessions = 0) {
   const root = await mkdtemp(join(tmpdir(), `convocate-bench-${name}-`));
@@ -24,22 +21,8 @@ export async function startAgent(name, sessions = 0) {
   const key = generateEd25519('bench');
   await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
   const port = await freePort();
-  const args = ['serve', '--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, '--image', image];
-  const child = spawn(process.execPath, [AGENT_BIN, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent ${name} did not start: ${log}`)), 30_000);
-    child.stderr.on('data', (b) => {
-      log += b;
-      if (log.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`agent ${name} exited ${code}: ${log}`)));
-  });
+  const args = ['--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, '--image', image];
+  const { child } = await spawnAgentServe(args);
   const agentId = (await readFile(join(configDir, 'agent-id'), 'utf8')).trim();
   const hostKeyPub = await readFile(join(configDir, 'host_key.pub'), 'utf8');
   return {
@@ -52,13 +35,7 @@ export async function startAgent(name, sessions = 0) {
     client: () =>
       new SshAgentClient({ info: { id: agentId, host: `127.0.0.1:${port}` }, host: '127.0.0.1', port, privateKey: key.private, hostKeyPub }),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const hard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(hard);
-      }
+      await stopChild(child);
       await rm(root, { recursive: true, force: true });
     },
   };

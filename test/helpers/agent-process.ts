@@ -1,12 +1,12 @@
 // Runs the built `convocate-agent serve` as a real process on loopback, with
 // its own temp config and sessions dirs, an authorized shell key, and helpers
 // to register it in a shell's agent registry.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../src/lib/keys.js';
-import { AGENT_BIN } from './cli.js';
+import { spawnAgentServe, stopChild } from './agent-serve.mjs';
 import { removeAgentContainers } from './docker.js';
 import { useShellSessions } from './shell-sessions.js';
 import { freePort } from './measure.mjs';
@@ -52,7 +52,8 @@ export async function startAgentProcess(
   await writeFile(join(configDir, 'authorized_keys'), `# the shell\n\n${client.public}\n`);
   const port = await freePort(host);
   let child: ChildProcess | undefined;
-  let log = '';
+  let earlierRuns = '';
+  let currentRun = (): string => '';
 
   const proc: AgentProcess = {
     root,
@@ -65,41 +66,20 @@ export async function startAgentProcess(
     clientKeyPath,
     hostKeyPub: '',
     knownHostsPath: join(root, 'known_hosts'),
-    log: () => log,
+    log: () => earlierRuns + currentRun(),
     async start() {
-      const c = spawn(
-        process.execPath,
-        [AGENT_BIN, 'serve', '--listen', `${host}:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, ...(opts.extraArgs ?? [])],
-        { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child = c;
-      const from = log.length;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`agent did not start within 30 s:\n${log}`)), 30_000);
-        const onData = (b: Buffer) => {
-          log += b.toString();
-          if (/listening on /.test(log.slice(from))) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        c.stdout?.on('data', onData);
-        c.stderr?.on('data', onData);
-        c.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`agent exited with ${code}:\n${log}`));
-        });
-      });
+      earlierRuns += currentRun();
+      currentRun = () => '';
+      const args = ['--listen', `${host}:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, ...(opts.extraArgs ?? [])];
+      const started = await spawnAgentServe(args, { env: { ...process.env, ...opts.env } });
+      child = started.child;
+      currentRun = started.output;
       proc.agentId = (await readFile(join(configDir, 'agent-id'), 'utf8')).trim();
       proc.hostKeyPub = (await readFile(join(configDir, 'host_key.pub'), 'utf8')).trim();
       await writeFile(proc.knownHostsPath, `[${host}]:${port} ${proc.hostKeyPub}\n`);
     },
     async kill(signal = 'SIGTERM') {
-      const c = child;
-      if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
-      const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
-      c.kill(signal);
-      return exited;
+      return child ? stopChild(child, signal) : null;
     },
     async registerIn(shellConfigDir) {
       const dir = join(shellConfigDir, 'agent-keys', proc.agentId);

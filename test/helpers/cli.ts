@@ -10,7 +10,7 @@ import { removeAgentContainers } from './docker.js';
 import { useShellSessions } from './shell-sessions.js';
 
 export const CONVOCATE_BIN = fileURLToPath(new URL('../../dist/bin/convocate.js', import.meta.url));
-export const AGENT_BIN = fileURLToPath(new URL('../../dist/bin/convocate-agent.js', import.meta.url));
+export { AGENT_BIN } from './agent-serve.mjs';
 
 /** The documented `--json` keys, in order: new keys are only ever appended. */
 export const JSON_KEYS = [
