@@ -4,7 +4,7 @@
 // first (No does nothing, Yes does it and says so), an action that does not
 // apply says why, Settings shows this build and the agent; and the phone's
 // Ctrl key interrupts a command in the terminal.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +14,15 @@ import { lsJson, sessionNamed } from '../helpers/tui-e2e.js';
 import { launchChromium, startWeb, type WebServer } from '../helpers/web.js';
 import { VERSION } from '../../src/protocol/version.js';
 
+const SHOTS = join(process.cwd(), 'test-results', 'web');
+
 let ctx: CliEnv;
 let web: WebServer;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
   ctx = await cliEnv('web-actions', sessionImage());
   await cliOk(ctx.env, 'new', 'act-on-me');
   web = await startWeb(ctx.env);
@@ -61,6 +64,7 @@ describe('the cockpit acts on sessions as the TUI does', () => {
     await page.waitForSelector('[data-testid="form-error"]');
     expect(await text(page, '[data-testid="form-error"]')).toMatch(/name/i);
     expect(await page.$eval('[data-testid="form"] input[name="name"]', (el) => el.className)).toContain('bad');
+    await page.screenshot({ path: join(SHOTS, 'form-error-1440.png') });
     expect((await lsJson(ctx.env)).map((s) => s.name)).toEqual(['act-on-me']);
 
     await page.$eval('[data-testid="form"] input[name="name"]', (el) => ((el as unknown as { value: string }).value = ''));
@@ -83,6 +87,8 @@ describe('the cockpit acts on sessions as the TUI does', () => {
     await noteIs(page, 'session is not running');
 
     await page.click('[data-action="restart"]');
+    await page.waitForSelector('[data-testid="confirm"]');
+    await page.screenshot({ path: join(SHOTS, 'confirm-1440.png') });
     expect(await answer(page, 'No')).toBe(`Restart ${who}?`);
     expect((await sessionNamed(ctx.env, 'from-page')).running).toBe(false);
     await page.click('[data-action="restart"]');
@@ -165,6 +171,7 @@ describe('the cockpit acts on sessions as the TUI does', () => {
     expect(body).toContain(`convocate ${VERSION}`);
     expect(body).toMatch(/local .*reachable/);
     expect(body).toContain('environment:');
+    await page.screenshot({ path: join(SHOTS, 'settings-1440.png') });
     await page.click('xpath///div[@data-testid="settings"]//button[text()="Close"]');
     await page.waitForSelector('[data-testid="settings"]', { hidden: true });
   });
@@ -176,6 +183,8 @@ describe('the cockpit acts on sessions as the TUI does', () => {
       await phone.goto(web.base);
       await phone.waitForSelector(row('act-on-me'), { timeout: 15_000 });
       await phone.click(row('act-on-me'));
+      await phone.waitForSelector('[data-action="attach"]');
+      await phone.screenshot({ path: join(SHOTS, 'preview-390.png') });
       await phone.click('[data-action="attach"]');
       await waitForTerminal(phone, /convocate@convocate-[0-9a-f]{8}/, 60_000);
       await phone.keyboard.type('sleep 300; echo slept\n');

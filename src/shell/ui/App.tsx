@@ -56,7 +56,7 @@ export function App({ store }: { store: AppStore }) {
         load={state.load}
         now={state.now}
       />
-      <Box height={layout.body.height} flexDirection="column" overflow="hidden">
+      <Box height={layout.body.height} flexDirection="column" overflowY="hidden">
         <Body state={state} layout={layout} />
       </Box>
       <StatusLine busy={busy} message={state.message} width={width} />

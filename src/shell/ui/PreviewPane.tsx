@@ -21,7 +21,7 @@ export const PreviewPane = memo(function PreviewPane({ session, preview, unreach
   const title = session ? `${session.name} · preview (P hides)` : 'preview (P hides)';
   const { lines, note, warn } = content(session, preview, unreachable, rows);
   return (
-    <Box borderStyle="single" borderColor="gray" flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box borderStyle="single" borderColor="gray" flexDirection="column" width={width} height={height} overflowY="hidden">
       <Text bold dimColor wrap="truncate">
         {clipToWidth(title, inner)}
       </Text>

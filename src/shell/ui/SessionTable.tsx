@@ -43,7 +43,7 @@ export const SessionTable = memo(function SessionTable(props: SessionTableProps)
   const start = windowStart(sessions.length, Math.max(selectedIndex, 0), bodyHeight);
   const visible = sessions.slice(start, start + bodyHeight);
   return (
-    <Box flexDirection="column" height={height} overflow="hidden">
+    <Box flexDirection="column" height={height} overflowY="hidden">
       <Text bold wrap="truncate">
         {formatRow(COLUMNS, widths, width)}
       </Text>
