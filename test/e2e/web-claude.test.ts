@@ -90,7 +90,8 @@ describe('the web cockpit with the real Claude Code', () => {
     await waitFor('the finished turn notified', async () => ((await notes()).some((n) => n.title === 'convocate: ask finished its turn') ? true : undefined), 30_000);
     await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
     await waitFor('the waiting notification', async () => ((await notes()).some((n) => n.title === 'convocate: ask is waiting') ? true : undefined), 90_000);
-    expect(await page.title()).toMatch(/^\(2\) .*1 waiting/);
+    // A fresh list asked for before the wait may land after it; the one asked for after it sets the count right.
+    await waitFor('the title counting the wait', async () => (/^\(2\) .*1 waiting/.test(await page.title()) ? true : undefined), 15_000);
     expect(await page.evaluate("document.querySelector('[data-testid=\"counts\"]').textContent")).toContain('1 waiting');
 
     // Another session's turn brings more events and fresh lists: ask's wait is not told again.
@@ -100,6 +101,6 @@ describe('the web cockpit with the real Claude Code', () => {
     const told = (await notes()).map((n) => n.title);
     expect(told.filter((t) => t === 'convocate: ask is waiting')).toHaveLength(1);
     expect(told.filter((t) => t === 'convocate: ask finished its turn')).toHaveLength(1);
-    expect(await page.title()).toMatch(/^\(3\) /);
+    await waitFor('the title counting three', async () => (/^\(3\) /.test(await page.title()) ? true : undefined), 15_000);
   });
 });
