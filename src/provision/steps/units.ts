@@ -128,18 +128,7 @@ export function renderWebUnit(o: WebUnitOptions): string {
  * its TLS files, dials agents, listens on its port, and writes nothing at all
  * (init-shell makes the token beforehand).
  */
-export const WEB_SANDBOX = [
-  'NoNewPrivileges=yes',
-  'ProtectSystem=strict',
-  'ProtectHome=yes',
-  'PrivateTmp=yes',
-  'PrivateDevices=yes',
-  'ProtectKernelTunables=yes',
-  'ProtectKernelModules=yes',
-  'ProtectControlGroups=yes',
-  'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
-  'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
-];
+export const WEB_SANDBOX = hardening({ capabilities: ['CAP_NET_BIND_SERVICE'] });
 
 export function parseWebUnit(unitText: string): WebUnitOptions | undefined {
   const f = execStartFlags(unitText);
@@ -154,19 +143,24 @@ export function parseWebUnit(unitText: string): WebUnitOptions | undefined {
  * writes only the state dir (hosts file, fan-out socket) and signals dnsmasq,
  * which runs as another user (CAP_KILL).
  */
-export const STATUS_SANDBOX = [
-  'NoNewPrivileges=yes',
-  'ProtectSystem=strict',
-  `ReadWritePaths=${SHELL_STATE_DIR}`,
-  'ProtectHome=yes',
-  'PrivateTmp=yes',
-  'PrivateDevices=yes',
-  'ProtectKernelTunables=yes',
-  'ProtectKernelModules=yes',
-  'ProtectControlGroups=yes',
-  'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
-  'CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_KILL',
-];
+export const STATUS_SANDBOX = hardening({ writable: SHELL_STATE_DIR, capabilities: ['CAP_NET_BIND_SERVICE', 'CAP_KILL'] });
+
+/** The shell services' common confinement: read-only system, no home, no devices, no new privileges, only `capabilities`. */
+function hardening(o: { writable?: string; capabilities: string[] }): string[] {
+  return [
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    ...(o.writable ? [`ReadWritePaths=${o.writable}`] : []),
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectControlGroups=yes',
+    'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX',
+    `CapabilityBoundingSet=${o.capabilities.join(' ')}`,
+  ];
+}
 
 /** A long-running service that restarts on failure and logs to the journal. */
 function renderService(o: { description: string; wants: string; after: string; exec: string; environment?: string; serviceExtra?: string[] }): string {
