@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
-import { cliEnv, cliOk, runCli, type CliEnv } from '../helpers/cli.js';
-import { useClaudeSessions } from '../helpers/claude-sessions.js';
+import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
+import { prompt, useClaudeSessions, waitActivity } from '../helpers/claude-sessions.js';
 import { dockerClient, requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
 import { startMessagesApi, type MessagesApiStandIn } from '../helpers/messages-api.js';
 import { ptyEnv, rowOf, select, sessionNamed, tuiCommand } from '../helpers/tui-e2e.js';
@@ -19,39 +19,6 @@ let api: MessagesApiStandIn;
 let ctx: CliEnv;
 let docker: Docker;
 let pty: TuiPty | undefined;
-
-/** Keys typed into a session's tmux pane from outside, as a second operator would type them. */
-async function sendKeys(name: string, ...keys: string[]): Promise<void> {
-  const s = await sessionNamed(ctx.env, name);
-  const exec = await docker.getContainer(`convocate-session-${s.uuid}`).exec({
-    Cmd: ['tmux', 'send-keys', '-t', 'claude', ...keys],
-    User: 'convocate',
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  stream.resume();
-  await new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', reject);
-  });
-}
-
-async function waitActivity(name: string, activity: string, timeoutS = 60): Promise<void> {
-  const r = await runCli(['wait', name, '--for', activity, '--timeout', String(timeoutS)], ctx.env);
-  expect(r.code, `wait ${name} --for ${activity}: ${r.stderr}`).toBe(0);
-}
-
-/** Types a prompt into Claude's input, waits until its preview shows it, then submits it. */
-async function prompt(name: string, text: string): Promise<void> {
-  await sendKeys(name, '-l', text);
-  await waitFor(`"${text}" in ${name}'s pane`, async () => {
-    const peeked = await cliOk(ctx.env, 'peek', name);
-    return peeked.includes(text) ? true : undefined;
-  }, 15_000);
-  await sendKeys(name, 'Enter');
-}
 
 beforeAll(async () => {
   docker = dockerClient();
@@ -64,8 +31,8 @@ beforeAll(async () => {
     await cliOk(ctx.env, 'new', name);
     await cliOk(ctx.env, 'restart', name);
   }
-  await waitActivity('talk', 'idle');
-  await waitActivity('ask', 'idle');
+  await waitActivity(ctx.env, 'talk', 'idle');
+  await waitActivity(ctx.env, 'ask', 'idle');
 }, 300_000);
 
 afterEach(async (t) => {
@@ -87,17 +54,17 @@ describe('the cockpit with the real Claude Code', () => {
 
     // Claude's answer in `talk` appears in the preview; nobody attached.
     await select(pty, 'talk');
-    await prompt('talk', 'say hello');
+    await prompt(ctx.env, 'talk', 'say hello');
     await pty.waitForText(/│.*Hello from the stand-in/, 90_000);
     expect((await sessionNamed(ctx.env, 'talk')).attached).toBe(false);
-    await waitActivity('talk', 'idle');
+    await waitActivity(ctx.env, 'talk', 'idle');
 
     // A Bash tool use in `ask` (its second turn, as in the activity walk) waits for the
     // operator: the title counts it, the bell and OSC 9 go out.
-    await prompt('ask', 'say hello');
+    await prompt(ctx.env, 'ask', 'say hello');
     await waitFor('the answer in ask', async () => ((await cliOk(ctx.env, 'peek', 'ask')).includes('Hello from the stand-in') ? true : undefined), 60_000);
-    await waitActivity('ask', 'idle');
-    await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
+    await waitActivity(ctx.env, 'ask', 'idle');
+    await prompt(ctx.env, 'ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
     const screen = await pty.waitForText(/1 waiting/, 90_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\nask's pane:\n${await cliOk(ctx.env, 'peek', 'ask').catch(() => '')}`);
     });

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
 import { sessionImage } from '../helpers/docker.js';
 import { lsJson, sessionNamed } from '../helpers/tui-e2e.js';
-import { launchChromium, startWeb, type WebServer } from '../helpers/web.js';
+import { launchChromium, rowSelector as row, startWeb, waitForTerminal, type WebServer } from '../helpers/web.js';
 import { VERSION } from '../../src/protocol/version.js';
 
 const SHOTS = join(process.cwd(), 'test-results', 'web');
@@ -41,7 +41,6 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-const row = (name: string) => `xpath///tr[td[@data-label="NAME" and text()="${name}"]]`;
 const stateOf = (name: string) => `xpath///tr[td[@data-label="NAME" and text()="${name}"]]/td[@data-label="S"]`;
 const text = (p: Page, selector: string) => p.$eval(selector, (el) => el.textContent ?? '');
 const noteIs = (p: Page, want: string) =>
@@ -205,14 +204,3 @@ describe('the cockpit acts on sessions as the TUI does', () => {
     }
   });
 });
-
-async function waitForTerminal(p: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let shown = '';
-  while (Date.now() < deadline) {
-    shown = (await p.evaluate("Array.from(document.querySelector('.xterm-rows')?.children ?? []).map((c) => c.textContent).join('\\n')").catch((e: unknown) => `evaluate failed: ${String(e)}`)) as string;
-    if (pattern.test(shown)) return shown;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`terminal never showed ${pattern}; it shows:\n${shown}`);
-}

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
 import { sessionImage } from '../helpers/docker.js';
 import { lsJson } from '../helpers/tui-e2e.js';
-import { launchChromium, startWeb, type WebServer } from '../helpers/web.js';
+import { launchChromium, rowSelector as row, startWeb, waitForTerminal, type WebServer } from '../helpers/web.js';
 
 const SHOTS = join(process.cwd(), 'test-results', 'web');
 let ctx: CliEnv;
@@ -33,19 +33,6 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-const row = (name: string) => `xpath///tr[td[@data-label="NAME" and text()="${name}"]]`;
-
-/** The terminal's visible text (xterm's DOM renderer), polled until it matches or the deadline passes. */
-async function waitForTerminal(p: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await p.evaluate("Array.from(document.querySelector('.xterm-rows')?.children ?? []).map((c) => c.textContent).join('\\n')").catch(() => '')) as string;
-    if (pattern.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`terminal never showed ${pattern}; it shows:\n${text}`);
-}
 
 async function noOverflow(p: Page): Promise<void> {
   // Page-side expressions are strings: this file is compiled for Node, without the DOM's types.

@@ -6,11 +6,10 @@
 import type Docker from 'dockerode';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliEnv, cliOk, runCli, type CliEnv } from '../helpers/cli.js';
-import { useClaudeSessions } from '../helpers/claude-sessions.js';
+import { cliEnv, cliOk, type CliEnv } from '../helpers/cli.js';
+import { prompt, useClaudeSessions, waitActivity } from '../helpers/claude-sessions.js';
 import { dockerClient, requireDocker, sessionImage, waitFor } from '../helpers/docker.js';
 import { startMessagesApi, type MessagesApiStandIn } from '../helpers/messages-api.js';
-import { sessionNamed } from '../helpers/tui-e2e.js';
 import { launchChromium, startWeb, type WebServer } from '../helpers/web.js';
 
 let api: MessagesApiStandIn;
@@ -30,29 +29,6 @@ const RECORD_NOTIFICATIONS = `
   };
 `;
 
-async function sendKeys(name: string, ...keys: string[]): Promise<void> {
-  const s = await sessionNamed(ctx.env, name);
-  const exec = await docker.getContainer(`convocate-session-${s.uuid}`).exec({ Cmd: ['tmux', 'send-keys', '-t', 'claude', ...keys], User: 'convocate', AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  stream.resume();
-  await new Promise<void>((resolve, reject) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-    stream.once('error', reject);
-  });
-}
-
-async function prompt(name: string, text: string): Promise<void> {
-  await sendKeys(name, '-l', text);
-  await waitFor(`"${text}" in ${name}'s pane`, async () => ((await cliOk(ctx.env, 'peek', name)).includes(text) ? true : undefined), 15_000);
-  await sendKeys(name, 'Enter');
-}
-
-async function waitActivity(name: string, activity: string): Promise<void> {
-  const r = await runCli(['wait', name, '--for', activity, '--timeout', '90'], ctx.env);
-  expect(r.code, `wait ${name} --for ${activity}: ${r.stderr}`).toBe(0);
-}
-
 const notes = async () => (await page.evaluate('window.__notes')) as Array<{ title: string; body: string }>;
 
 beforeAll(async () => {
@@ -65,8 +41,8 @@ beforeAll(async () => {
     await cliOk(ctx.env, 'new', name);
     await cliOk(ctx.env, 'restart', name);
   }
-  await waitActivity('ask', 'idle');
-  await waitActivity('talk', 'idle');
+  await waitActivity(ctx.env, 'ask', 'idle', 90);
+  await waitActivity(ctx.env, 'talk', 'idle', 90);
   web = await startWeb(ctx.env);
   browser = await launchChromium();
   page = await browser.newPage();
@@ -85,18 +61,18 @@ afterAll(async () => {
 describe('the web cockpit with the real Claude Code', () => {
   it('a session that starts waiting is counted in the title and notified once; a finished turn is notified too', async () => {
     // The first turn answers with text; the second asks for a tool and waits for the operator.
-    await prompt('ask', 'say hello');
-    await waitActivity('ask', 'idle');
+    await prompt(ctx.env, 'ask', 'say hello');
+    await waitActivity(ctx.env, 'ask', 'idle', 90);
     await waitFor('the finished turn notified', async () => ((await notes()).some((n) => n.title === 'convocate: ask finished its turn') ? true : undefined), 30_000);
-    await prompt('ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
+    await prompt(ctx.env, 'ask', 'please RUN_BASH: touch /home/convocate/tool-ran');
     await waitFor('the waiting notification', async () => ((await notes()).some((n) => n.title === 'convocate: ask is waiting') ? true : undefined), 90_000);
     // A fresh list asked for before the wait may land after it; the one asked for after it sets the count right.
     await waitFor('the title counting the wait', async () => (/^\(2\) .*1 waiting/.test(await page.title()) ? true : undefined), 15_000);
     expect(await page.evaluate("document.querySelector('[data-testid=\"counts\"]').textContent")).toContain('1 waiting');
 
     // Another session's turn brings more events and fresh lists: ask's wait is not told again.
-    await prompt('talk', 'say hello');
-    await waitActivity('talk', 'idle');
+    await prompt(ctx.env, 'talk', 'say hello');
+    await waitActivity(ctx.env, 'talk', 'idle', 90);
     await waitFor('talk notified', async () => ((await notes()).some((n) => n.title === 'convocate: talk finished its turn') ? true : undefined), 30_000);
     const told = (await notes()).map((n) => n.title);
     expect(told.filter((t) => t === 'convocate: ask is waiting')).toHaveLength(1);
