@@ -12,7 +12,7 @@ import { readBuildStamp } from '../shell/build-info.js';
 import type { AgentDirectory } from '../shell/client/agent-directory.js';
 import { transferSession } from '../shell/client/ssh-transfer.js';
 import { toJson, type SessionJson } from '../shell/cli/present.js';
-import { loadEnvNames } from '../shell/tui/env-names.js';
+import { loadEnvNames } from '../shell/client/env-names.js';
 
 /** A field's problem, as the TUI form shows it beside that field. */
 export class FieldError extends ConvocateError {

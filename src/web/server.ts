@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { toConvocateError } from '../protocol/errors.js';
+import { toConvocateError, type ErrorCode } from '../protocol/errors.js';
 import type { AgentDirectory } from '../shell/client/agent-directory.js';
 import { bridgeAttach } from './attach-bridge.js';
 import type { EventHub } from './event-hub.js';
@@ -125,13 +125,12 @@ export function createWebServer(opts: WebServerOptions): Server {
 }
 
 /** How an agent's refusal reads over HTTP. */
-const STATUS_OF: Partial<Record<string, number>> = {
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   not_found: 404,
   invalid_argument: 400,
   conflict: 409,
   already_running: 409,
   locked: 409,
-  ambiguous: 409,
   unavailable: 503,
 };
 

@@ -8,7 +8,7 @@ import type { Intent } from '../app/intents.js';
 import type { AppStore } from '../app/store.js';
 import type { AgentDirectory } from '../client/agent-directory.js';
 import { transferSession } from '../client/ssh-transfer.js';
-import { loadEnvNames } from './env-names.js';
+import { loadEnvNames } from '../client/env-names.js';
 
 export interface ControllerHooks {
   /** Hands the terminal to the session and resolves when the operator is back. */

@@ -3,7 +3,7 @@
 // could not be had.
 import { toConvocateError } from '../../protocol/errors.js';
 import type { EnvNames } from '../app/state.js';
-import type { AgentDirectory } from '../client/agent-directory.js';
+import type { AgentDirectory } from './agent-directory.js';
 
 const TIMEOUT_MS = 5_000;
 
