@@ -150,7 +150,7 @@ async function main() {
     await browser?.close();
     web?.child.kill('SIGTERM');
     await client?.close();
-    fanout.close?.();
+    await fanout.close();
     for (const a of fleet.agents) await removeByLabel(`convocate.agent=${a.agentId}`);
     await fleet.stop();
     await rm(root, { recursive: true, force: true });
