@@ -72,6 +72,8 @@ describe('the agent dies while an operator is attached', () => {
     await p.type('S');
     await p.waitForText('│ Settings', 5_000);
     await p.keys('Escape');
+    // Esc and the next key in one read would be Alt+key: wait for the dialog to go first.
+    await p.waitFor((s) => fits(s, 120) && !s.includes('│ Settings'), 'the menu after Settings', 15_000);
     await p.type('q');
     const end = await p.waitForText('[exit 0]', 15_000);
     expect(end).toMatch(/\[tty (icanon echo|echo icanon) \]/);
