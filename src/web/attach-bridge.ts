@@ -7,6 +7,8 @@ import type { AgentDirectory } from '../shell/client/agent-directory.js';
 import { watchFilter } from '../shell/terminal/relay.js';
 
 export const DEFAULT_SIZE = { cols: 80, rows: 24 };
+/** How long the attach waits for the page's first size before opening at DEFAULT_SIZE. */
+const FIRST_SIZE_WAIT_MS = 2_000;
 
 /** Size from a resize message, clamped to what a terminal can be; undefined when malformed. */
 export function parseResize(text: string): { cols: number; rows: number } | undefined {
@@ -27,21 +29,32 @@ export function bridgeAttach(ws: WebSocket, dir: AgentDirectory, id: string, rea
   let size = DEFAULT_SIZE;
   let onInput: ((b: Buffer) => void) | undefined;
   let onResize: ((s: { cols: number; rows: number }) => void) | undefined;
+  let sized!: () => void;
+  let sizeTimer: NodeJS.Timeout | undefined;
+  const firstSize = new Promise<void>((resolve) => {
+    sized = resolve;
+    sizeTimer = setTimeout(resolve, FIRST_SIZE_WAIT_MS);
+  }).finally(() => clearTimeout(sizeTimer));
   ws.on('message', (data, isBinary) => {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     if (isBinary) return onInput ? onInput(buf) : void pending.push(buf);
     const next = parseResize(buf.toString('utf8'));
     if (!next) return;
     size = next;
+    sized();
     onResize?.(next);
   });
   ws.on('close', () => {
     closed = true;
+    sized();
   });
 
-  // The page sends its size first; give it a moment's lead by opening on the next turn.
-  setImmediate(() => {
+  // The page sends its size as soon as the socket opens. Opening at that size,
+  // not at a default followed by a resize, is what keeps tmux from drawing for
+  // a terminal the page does not have when the resize lands late.
+  void firstSize.then(() => {
     (async () => {
+      if (closed) return;
       if (!id) throw toConvocateError(new Error('attach needs ?id=<uuid>'));
       const s = await dir.resolve(id);
       const handle = await dir.client(s.agent_id!).attach(s.uuid, size.cols, size.rows, { readOnly });

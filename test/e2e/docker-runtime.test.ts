@@ -122,6 +122,21 @@ describe('DockerRuntime', () => {
     await runtime.stop(spec.uuid);
   });
 
+  it('a resize sent as soon as the exec starts is not undone by the initial size', async () => {
+    const spec = await newSpec();
+    await startReady(spec);
+    const sizes = (): Promise<string> => sh(spec.uuid, "tmux list-clients -F '#{client_width}x#{client_height}'");
+    for (let round = 0; round < 3; round++) {
+      const pty = await runtime.execPty(spec.uuid, ['tmux', 'attach-session', '-t', 'claude'], { user: 'convocate', cols: 80, rows: 24 });
+      pty.stream.resume();
+      await pty.resize(44, 45 + round);
+      await waitFor(`round ${round}: client at 44x${45 + round}`, async () => ((await sizes()) === `44x${45 + round}` ? true : undefined));
+      pty.stream.write('\x02d');
+      await pty.exit;
+    }
+    await runtime.stop(spec.uuid);
+  });
+
   it('ends the exec when the attached program exits (detach)', async () => {
     const spec = await newSpec();
     await startReady(spec);

@@ -186,6 +186,10 @@ describe('the cockpit acts on sessions as the TUI does', () => {
       await phone.screenshot({ path: join(SHOTS, 'preview-390.png') });
       await phone.click('[data-action="attach"]');
       await waitForTerminal(phone, /convocate@convocate-[0-9a-f]{8}/, 60_000);
+      // The pane is the page's terminal less tmux's status line, whenever the page's size reached the agent.
+      const [cols, rows] = ((await phone.evaluate(`document.querySelector('[data-testid="terminal"]').dataset.size`)) as string).split('x').map(Number);
+      await phone.keyboard.type('stty size\n');
+      await waitForTerminal(phone, new RegExp(`^${rows! - 1} ${cols}\\s*$`, 'm'));
       await phone.keyboard.type('sleep 300; echo slept\n');
       // Keys reach the shell in order, so the ^C below lands after the line was entered, on the running sleep.
       await waitForTerminal(phone, /echo slept/);

@@ -11,6 +11,7 @@ import { sanitizeText } from '../../protocol/sanitise.js';
 import type { ResourceView } from '../../protocol/session.js';
 import { createOptions } from './container-options.js';
 import { runOneOff } from './docker-one-off.js';
+import { sizedCommand } from './sized-command.js';
 import { ensureSessionsNetwork, inspectNetwork } from './docker-networks.js';
 import { causeText, ignoreStatus, imageMissing, lastLines, notRunning, statusOf, wrap } from './docker-errors.js';
 import {
@@ -363,17 +364,6 @@ export class DockerRuntime implements ContainerRuntime {
     await this.exec(uuid, ['sh', '-c', HANGUP_SCRIPT, 'sh', marker], { user }).catch(() => undefined);
     return (await waitExit(exec, Date.now() + 3_000, this.limits.callTimeoutMs)) ?? -1;
   }
-}
-
-/**
- * The PTY is sized by `stty` before the command starts. Docker applies an
- * exec's size only once its process runs (ConsoleSize needs API 1.42), so the
- * resize sent right after start can land too early and be lost: a full-screen
- * program would then draw at 80x24 inside a larger terminal.
- */
-function sizedCommand(cmd: string[], cols: number, rows: number): string[] {
-  const script = 'stty cols "$1" rows "$2" 2>/dev/null; shift 2; exec "$@"';
-  return ['sh', '-c', script, 'sh', String(cols), String(rows), ...cmd];
 }
 
 interface OneShot {

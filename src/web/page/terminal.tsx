@@ -28,7 +28,10 @@ export function TerminalView(props: { uuid: string; name: string; readOnly: bool
     ws.binaryType = 'arraybuffer';
     const enc = new TextEncoder();
     let error = '';
-    const sendSize = () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ resize: [term.cols, term.rows] }));
+    const sendSize = () => {
+      box.current?.setAttribute('data-size', `${term.cols}x${term.rows}`);
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ resize: [term.cols, term.rows] }));
+    };
     const send = (data: string) => {
       if (ws.readyState !== WebSocket.OPEN) return;
       let out = data;
