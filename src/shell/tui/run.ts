@@ -15,6 +15,7 @@ import { TuiController } from './controller.js';
 import { notification } from './notify.js';
 import { PreviewPoller } from './preview-poller.js';
 import { readBuildStamp } from '../build-info.js';
+import { keepInkCachesAcrossFrames } from './ink-frame-cache.js';
 import { relay, terminalSize, type TuiStdin, type TuiStdout } from '../terminal/relay.js';
 
 export interface RunTuiOptions {
@@ -45,6 +46,7 @@ const SHOW_CURSOR = '\x1b[?25h';
 /** Runs until the operator quits (or the terminal goes away); sessions keep running. */
 export async function runTui(opts: RunTuiOptions): Promise<void> {
   const { directory, stdin, stdout } = opts;
+  await keepInkCachesAcrossFrames();
   const now = opts.now ?? Date.now;
   const load = opts.loadavg ?? loadavg;
   const build = opts.build ?? { node: process.version, platform: `${process.platform}/${process.arch}`, ...readBuildStamp() };
