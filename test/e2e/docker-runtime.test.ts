@@ -11,6 +11,7 @@ import { DockerRuntime } from '../../src/agent/runtime/docker-runtime.js';
 import { containerName, type RunSpec } from '../../src/agent/runtime/container-runtime.js';
 import { ConvocateError } from '../../src/protocol/errors.js';
 import {
+  dieExitCode,
   dockerClient,
   removeAgentContainers,
   sessionImage,
@@ -259,14 +260,3 @@ describe('DockerRuntime', () => {
     expect(lines).toEqual([`image ${sessionImage()} already present`]);
   });
 });
-
-/** The exit code in the `die` event of container `name` since `since` (Unix seconds). */
-async function dieExitCode(name: string, since: number): Promise<string | undefined> {
-  const until = Math.floor(Date.now() / 1000) + 1;
-  const stream = await docker.getEvents({ since, until, filters: { container: [name], event: ['die'] } });
-  let text = '';
-  for await (const chunk of stream) text += String(chunk);
-  const events = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } });
-  expect(events).toHaveLength(1);
-  return events[0]!.Actor?.Attributes?.exitCode;
-}

@@ -80,3 +80,14 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** The exit code in the `die` event of container `name` since `since` (Unix seconds). */
+export async function dieExitCode(name: string, since: number, docker: Docker = dockerClient()): Promise<string | undefined> {
+  const until = Math.floor(Date.now() / 1000) + 1;
+  const stream = await docker.getEvents({ since, until, filters: { container: [name], event: ['die'] } });
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  const events = text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } });
+  if (events.length !== 1) throw new Error(`expected one die event of ${name}, got ${events.length}`);
+  return events[0]!.Actor?.Attributes?.exitCode;
+}
