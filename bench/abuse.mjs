@@ -4,13 +4,13 @@
 // banner) and 50 channels are open on one connection, what holding them costs
 // in memory, and 10 000 malformed request lines against 10 000 good pings.
 // The tests assert that the agent keeps answering; these are the figures.
-import { connect as netConnect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { RPC_SUBSYSTEM } from '../dist/protocol/subsystems.js';
 import { startAgent } from './agents.mjs';
 import { fmt, mib, pct, row } from './lib.mjs';
 import { timed, vmRss } from '../test/helpers/measure.mjs';
+import { holdConnection } from '../test/helpers/stalled-connection.mjs';
 
 const HELD = 300;
 const CHANNELS = 50;
@@ -60,17 +60,6 @@ async function freshPings(agent, n) {
   return out;
 }
 
-function hold(agent, source) {
-  return new Promise((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port: agent.port, localAddress: source });
-    s.on('error', () => resolve(undefined));
-    s.once('connect', () => {
-      if (Math.random() < 0.5) s.write('SSH-2.0-stalling\r\n');
-      resolve(s);
-    });
-  });
-}
-
 /** Malformed lines: random bytes, and a create request with characters knocked out. */
 function badLine(i) {
   if (i % 3 === 0) return randomBytes(1 + (i % 200));
@@ -101,7 +90,7 @@ try {
   const quiet = await freshPings(agent, FRESH);
   const rssQuiet = await vmRss(agent.pid);
 
-  for (const s of await Promise.all(Array.from({ length: HELD }, (_, i) => hold(agent, `127.0.0.${2 + (i % 10)}`)))) if (s) held.push(s);
+  for (const s of await Promise.all(Array.from({ length: HELD }, (_, i) => holdConnection(agent.port, `127.0.0.${2 + (i % 10)}`)))) if (s) held.push(s);
   const hog = await connect(agent);
   busy.push(hog);
   for (let i = 0; i < CHANNELS; i++) await subsys(hog);

@@ -3,7 +3,7 @@
 // connection, while an authorized client still gets `ping`; and the
 // shell's attach giving up with a clear error on an agent that never answers.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { RPC_SUBSYSTEM } from '../../src/protocol/subsystems.js';
 import { SshAgentClient } from '../../src/shell/client/ssh-agent-client.js';
 import { FakeAgentApi } from '../helpers/fake-agent-api.js';
 import { connect, roundTrip, subsys, waitFor } from '../helpers/ssh.js';
+import { holdConnection } from '../helpers/stalled-connection.mjs';
 
 const host = generateEd25519('load-host');
 const key = generateEd25519('load-client');
@@ -40,25 +41,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function hold(source: string): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const s = netConnect({ host: '127.0.0.1', port: server.port, localAddress: source });
-    s.on('error', () => resolve(undefined));
-    s.once('connect', () => {
-      // Half of them get as far as the SSH banner and then stall.
-      if (Math.random() < 0.5) s.write('SSH-2.0-stalling\r\n');
-      resolve(s);
-    });
-  });
-}
-
 describe('held connections', () => {
   it('300 unauthenticated connections and 50 channels on one connection: ping still answers, pending connections stay capped', async () => {
     const held: Socket[] = [];
     const busy: Client[] = [];
     try {
       // Ten sources, 30 connections each.
-      const socks = await Promise.all(Array.from({ length: 300 }, (_, i) => hold(`127.0.0.${2 + (i % 10)}`)));
+      const socks = await Promise.all(Array.from({ length: 300 }, (_, i) => holdConnection(server.port, `127.0.0.${2 + (i % 10)}`)));
       for (const s of socks) if (s) held.push(s);
       await waitFor(() => server.counts().preAuth >= 250, 'the unauthenticated connections admitted');
       const hog = await connect(server.port, { privateKey: key.private });
