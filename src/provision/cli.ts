@@ -8,6 +8,7 @@ import { buildBundle, type Bundle } from './steps/bundle.js';
 import { openHost, type Host } from './host.js';
 import type { Print } from './report.js';
 import { initShell } from './commands/init-shell.js';
+import { checkNotifyCmd } from './steps/units.js';
 import { checkWebOptions } from './steps/web.js';
 import { status } from './commands/status.js';
 import { update } from './commands/update.js';
@@ -32,16 +33,18 @@ export function addProvisionCommands(program: Command, print: Print): void {
     .description('install, then status-serve (tcp/223), its host key, the state dir and the dnsmasq drop-in')
     .option('--listen <addr:port>', 'status-serve listen address', '0.0.0.0:223')
     .option('--dns-domain <domain>', 'also publish <dns_name>.<domain>')
+    .option('--notify-cmd <cmd>', 'status-serve runs CMD when a session starts waiting or ends a turn (see convocate status-serve --help)')
     .option('--web <addr:port>', 'also serve the web cockpit there (convocate-web.service)')
     .option('--tls-cert <file>', 'the web cockpit\'s certificate (PEM), shipped to the host')
     .option('--tls-key <file>', 'its private key (PEM), shipped to the host with mode 0600')
     .option('--insecure-http', 'serve the web cockpit without TLS on a non-loopback address')
-    .action(async (target: string, o: { listen: string; dnsDomain?: string; web?: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }) => {
+    .action(async (target: string, o: { listen: string; dnsDomain?: string; notifyCmd?: string; web?: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }) => {
       if (!o.web && (o.tlsCert || o.tlsKey || o.insecureHttp)) throw new Error('--tls-cert, --tls-key and --insecure-http go with --web ADDR:PORT');
       const web = o.web ? { listen: o.web, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecureHttp: o.insecureHttp } : undefined;
       // Checked here, before any host is touched.
       if (web) await checkWebOptions(web);
-      return withHosts(globals(), [target], print, true, ([h], b) => initShell(h!, b!, { listen: o.listen, dnsDomain: o.dnsDomain, web }, print));
+      if (o.notifyCmd !== undefined) checkNotifyCmd(o.notifyCmd);
+      return withHosts(globals(), [target], print, true, ([h], b) => initShell(h!, b!, { listen: o.listen, dnsDomain: o.dnsDomain, notifyCmd: o.notifyCmd, web }, print));
     });
 
   program

@@ -227,6 +227,34 @@ describe('convocate-host on fresh hosts', () => {
     expect(st.out).toContain('[shell] web cockpit: https on 0.0.0.0:7681');
   });
 
+  it('6c. init-shell --notify-cmd: status-serve runs the command, as typed, when a session starts waiting', async () => {
+    // Quotes, `$` and `%` must reach /bin/sh as typed, through the unit and its environment file.
+    const cmd = `printf '%s is %s (%s)\\n' "$CONVOCATE_NAME" "$CONVOCATE_ACTIVITY" "$CONVOCATE_DETAIL" >> /var/lib/convocate/notified`;
+    const webFlags = ['--web', '0.0.0.0:7681', '--tls-cert', join(scratch, 'web-cert.pem'), '--tls-key', join(scratch, 'web-key.pem')];
+    const r = await host(['init-shell', S.name, '--notify-cmd', cmd, ...webFlags]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/\[shell\] convocate-status\.service: restarted/);
+    expect((await onShell('stat -c %a /etc/convocate/notify.env')).stdout.trim()).toBe('600');
+    const pid = (await onShell('systemctl show -p MainPID --value convocate-status')).stdout.trim();
+    const argv = (await onShell(`tr '\\0' '\\n' < /proc/${pid}/cmdline`)).stdout.split('\n');
+    expect(argv[argv.indexOf('--notify-cmd') + 1]).toBe(cmd);
+    expect((await host(['status', S.name])).out).toContain('[shell] notify command: on');
+
+    // The session's own hook reports it waiting; the agent tells status-serve, which runs the command once.
+    await lab.ssh(A.name, `docker exec -u convocate convocate-session-${sessionUuid} convocate-activity waiting 'needs "you" $HOME'`);
+    const notified = await waitFor('the notify command to run', async () => {
+      const out = (await onShell('cat /var/lib/convocate/notified', true)).stdout;
+      return out.trim() ? out : undefined;
+    }, 60_000);
+    expect(notified).toBe('x is waiting (needs "you" $HOME)\n');
+
+    // Without the flag, notifications are off and the file keeps no old command.
+    const off = await host(['init-shell', S.name, ...webFlags]);
+    expect(off.code, off.out).toBe(0);
+    expect((await onShell('cat /etc/convocate/notify.env')).stdout).not.toContain('notified');
+    expect((await host(['status', S.name])).out).toContain('[shell] notify command: off');
+  });
+
   it('7. A\'s sessions slice carries the caps and holds the session container', async () => {
     const facts = (await lab.ssh(A.name, `nproc; awk '/^MemTotal:/{print $2 * 1024}' /proc/meminfo`)).stdout.trim().split('\n').map(Number);
     const limits = sliceLimits(facts[0]!, facts[1]!);

@@ -99,6 +99,18 @@ describe('status-serve --notify-cmd', () => {
     expect(await runsOf(out, b)).toEqual([]);
   });
 
+  it('after a restart, a session first heard of runs it if it started waiting since, not for a wait from before', async () => {
+    const { server, out } = await serve(record);
+    const ch = await agentChannel(server);
+    const [fresh, old, marker] = [randomUUID(), randomUUID(), randomUUID()];
+    ch.write(activity(old, 'waiting', 'from before the restart'));
+    ch.write(activity(fresh, 'waiting', 'since the restart', new Date().toISOString()));
+    ch.write(activity(marker, 'working') + activity(marker, 'waiting'));
+    await waitFor(async () => (await runsOf(out, marker)).length === 1 && (await runsOf(out, fresh)).length === 1, 'the runs of fresh and marker', 10_000);
+    expect((await factsIn(out, (await runsOf(out, fresh))[0]!)).slice(3)).toEqual(['waiting', 'since the restart']);
+    expect(await runsOf(out, old)).toEqual([]);
+  });
+
   it('a flood of news is held to the rate limit, and says so', async () => {
     const { server, out, logs } = await serve(record);
     const ch = await agentChannel(server);

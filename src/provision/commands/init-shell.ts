@@ -1,5 +1,6 @@
 // `init-shell`: install, then status-serve as a service with its own host key,
-// the state dir and the dnsmasq drop-in pointing at the shell's hosts file.
+// the state dir, its notify command and the dnsmasq drop-in pointing at the
+// shell's hosts file.
 import { REGISTRY_DIR, SHELL_FILES } from '../../protocol/host-files.js';
 import type { Bundle } from '../steps/bundle.js';
 import { converge } from '../steps/converge.js';
@@ -11,12 +12,14 @@ import { step } from '../report.js';
 import { daemonReload, ensureService } from '../steps/services.js';
 import { initWeb } from '../steps/web.js';
 import {
-  DNSMASQ_DROPIN, renderDnsmasqDropin, renderStatusUnit, SHELL_CONFIG_DIR, SHELL_STATE_DIR, STATUS_UNIT, UNIT_DIR,
+  DNSMASQ_DROPIN, NOTIFY_ENV_FILE, renderDnsmasqDropin, renderNotifyEnv, renderStatusUnit, SHELL_CONFIG_DIR, SHELL_STATE_DIR, STATUS_UNIT, UNIT_DIR,
 } from '../steps/units.js';
 
 export interface ShellOptions {
   listen: string;
   dnsDomain?: string;
+  /** status-serve's --notify-cmd; without it, notifications are off (the file keeps no old command). */
+  notifyCmd?: string;
   /** The web cockpit, when asked for: where it listens and its TLS files on this machine. */
   web?: { listen: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean };
 }
@@ -29,10 +32,11 @@ export async function initShell(host: Host, bundle: Bundle | Promise<Bundle>, op
     { kind: 'dir', path: `${SHELL_CONFIG_DIR}/${REGISTRY_DIR}`, mode: 0o700 },
     { kind: 'dir', path: SHELL_STATE_DIR, mode: 0o755 },
     { kind: 'keypair', path: keyPath, comment: 'convocate-status-host-key' },
+    { kind: 'file', path: NOTIFY_ENV_FILE, content: renderNotifyEnv(opts.notifyCmd), mode: 0o600 },
   ], print);
   await step(host.name, 'dns hosts file', print, () => host.run(`f=${SHELL_STATE_DIR}/dnsmasq-hosts; [ -e "$f" ] || : > "$f"`));
   const units = await converge(host, 'units', [
-    { kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: renderStatusUnit(opts), mode: 0o644 },
+    { kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: renderStatusUnit({ listen: opts.listen, dnsDomain: opts.dnsDomain, notify: opts.notifyCmd !== undefined }), mode: 0o644 },
     { kind: 'file', path: DNSMASQ_DROPIN, content: renderDnsmasqDropin(), mode: 0o644 },
   ], print);
   if (units.size > 0) await daemonReload(host, print);

@@ -14,6 +14,7 @@ export async function status(host: Host, image: string, print: Print): Promise<v
        for u in ${AGENT_UNIT} ${STATUS_UNIT} ${WEB_UNIT} ${SLICE_UNIT} dnsmasq.service docker.service; do
          echo "unit $u: $(systemctl is-enabled $u 2>/dev/null || true) $(systemctl is-active $u 2>/dev/null || true)"
        done
+       s=${UNIT_DIR}/${STATUS_UNIT}; [ -f $s ] && echo "notify command: $(grep -q -- '--notify-cmd' $s && echo on || echo off)"
        w=${UNIT_DIR}/${WEB_UNIT}; [ -f $w ] && echo "web cockpit: $(grep -q -- '--tls-cert' $w && echo https || echo http) on $(sed -n 's/^ExecStart=.* --listen \\([^ ]*\\).*/\\1/p' $w)"
        echo "slice limits: $(systemctl show ${SLICE_UNIT} -p CPUQuotaPerSecUSec -p MemoryMax 2>/dev/null | tr '\\n' ' ')"
        [ -f ${AGENT_CONFIG_DIR}/agent-id ] && echo "agent id: $(cat ${AGENT_CONFIG_DIR}/agent-id), reports to $(cat ${AGENT_CONFIG_DIR}/shell-host 2>/dev/null || echo nothing), $(grep -c . ${AGENT_CONFIG_DIR}/authorized_keys 2>/dev/null || echo 0) authorized keys"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cgroupParentFor, parseAgentUnit, parseStatusUnit, parseWebUnit, renderAgentUnit, renderSlice, renderStatusUnit, renderWebUnit, renderWrapper, sliceLimits } from './units.js';
+import { cgroupParentFor, MAX_NOTIFY_CMD, parseAgentUnit, parseStatusUnit, parseWebUnit, renderAgentUnit, renderNotifyEnv, renderSlice, renderStatusUnit, renderWebUnit, renderWrapper, sliceLimits } from './units.js';
 
 const GiB = 1024 ** 3;
 
@@ -53,6 +53,23 @@ describe('units', () => {
     expect(text).toContain('CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_KILL\n');
   });
 
+  it('passes the notify command from its environment file as one argument, only when asked', () => {
+    const text = renderStatusUnit({ listen: '0.0.0.0:223', notify: true });
+    expect(text).toContain(' --notify-cmd ${CONVOCATE_NOTIFY_CMD}\n');
+    expect(text).toContain('EnvironmentFile=/etc/convocate/notify.env\n');
+    expect(renderStatusUnit({ listen: '0.0.0.0:223' })).not.toMatch(/notify/);
+  });
+
+  it('writes the notify command with systemd\'s double-quote escapes, and refuses what one line cannot carry', () => {
+    expect(renderNotifyEnv('curl -d "$CONVOCATE_NAME is 100%" `x` \\n https://ntfy.sh/t')).toBe(
+      '# installed by convocate-host: status-serve --notify-cmd\nCONVOCATE_NOTIFY_CMD="curl -d \\"\\$CONVOCATE_NAME is 100%\\" \\`x\\` \\\\n https://ntfy.sh/t"\n',
+    );
+    expect(renderNotifyEnv(undefined)).not.toContain('CONVOCATE_NOTIFY_CMD=');
+    expect(() => renderNotifyEnv('   ')).toThrow(/needs a command/);
+    expect(() => renderNotifyEnv('echo a\necho b')).toThrow(/one line/);
+    expect(() => renderNotifyEnv('x'.repeat(MAX_NOTIFY_CMD + 1))).toThrow(/longer than/);
+  });
+
   it('points every wrapper at the current bundle and its own Node', () => {
     expect(renderWrapper('convocate-agent')).toMatch(/\nexec \/opt\/convocate\/current\/node \/opt\/convocate\/current\/dist\/bin\/convocate-agent\.js "\$@"\n$/);
   });
@@ -63,7 +80,9 @@ describe('reading installed units back (what update re-renders them from)', () =
     for (const o of [{ cgroupParent: 'convocate-sessions.slice', image: 'convocate-session:1.0.0' }, { cgroupParent: '/a/b', image: 'i:2', shellPort: 2223 }]) {
       expect(parseAgentUnit(renderAgentUnit(o))).toEqual(o);
     }
-    for (const o of [{ listen: '0.0.0.0:223' }, { listen: '10.0.0.1:2223', dnsDomain: 'lab' }]) expect(parseStatusUnit(renderStatusUnit(o))).toEqual(o);
+    for (const o of [{ listen: '0.0.0.0:223' }, { listen: '10.0.0.1:2223', dnsDomain: 'lab' }, { listen: '0.0.0.0:223', notify: true }]) {
+      expect(parseStatusUnit(renderStatusUnit(o))).toEqual(o);
+    }
   });
 
   it('round-trips the web unit, with TLS or plain HTTP', () => {

@@ -13,6 +13,8 @@ export const STATUS_UNIT = 'convocate-status.service';
 export const WEB_UNIT = 'convocate-web.service';
 /** Where init-shell puts the web cockpit's certificate and key (0600). */
 export const WEB_TLS_DIR = `${SHELL_CONFIG_DIR}/web-tls`;
+/** The status service's notify command, as an environment file (0600): systemd reads it, nothing re-parses it. */
+export const NOTIFY_ENV_FILE = `${SHELL_CONFIG_DIR}/notify.env`;
 export const SLICE_UNIT = 'convocate-sessions.slice';
 export const DNSMASQ_DROPIN = '/etc/dnsmasq.d/convocate.conf';
 export { AGENT_CONFIG_DIR, SHELL_CONFIG_DIR, SHELL_STATE_DIR };
@@ -87,19 +89,48 @@ export function renderAgentUnit(o: AgentUnitOptions): string {
 export interface StatusUnitOptions {
   listen: string;
   dnsDomain?: string;
+  /** Run the command in NOTIFY_ENV_FILE on each notification (`status-serve --notify-cmd`). */
+  notify?: boolean;
 }
+
+const NOTIFY_VAR = 'CONVOCATE_NOTIFY_CMD';
 
 export function renderStatusUnit(o: StatusUnitOptions): string {
   const args = ['status-serve', '--listen', o.listen, '--dnsmasq-pid-file', '/run/dnsmasq/dnsmasq.pid'];
   if (o.dnsDomain) args.push('--dns-domain', o.dnsDomain);
+  // `${VAR}` as a word of its own is one argument, spaces and all, and its value is never expanded again.
+  if (o.notify) args.push('--notify-cmd', `\${${NOTIFY_VAR}}`);
   return renderService({
     description: `convocate status-serve: agent events and the dnsmasq hosts file (tcp/${STATUS_PORT})`,
     wants: 'network-online.target',
     after: 'network-online.target dnsmasq.service',
     exec: `${BIN_DIR}/convocate ${args.join(' ')}`,
     environment: `CONVOCATE_CONFIG_DIR=${SHELL_CONFIG_DIR} CONVOCATE_STATE_DIR=${SHELL_STATE_DIR}`,
+    ...(o.notify ? { environmentFile: NOTIFY_ENV_FILE } : {}),
     serviceExtra: STATUS_SANDBOX,
   });
+}
+
+/** Commands longer than this are refused: a notify command is a one-liner. */
+export const MAX_NOTIFY_CMD = 4_096;
+
+/** Refuses what an environment file cannot carry as one line, before any host is touched. */
+export function checkNotifyCmd(command: string): void {
+  if (!command.trim()) throw new Error('--notify-cmd needs a command');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(command)) throw new Error('--notify-cmd must be one line, without control characters');
+  if (command.length > MAX_NOTIFY_CMD) throw new Error(`--notify-cmd is longer than ${MAX_NOTIFY_CMD} characters`);
+}
+
+/**
+ * The environment file carrying the notify command, in double quotes with
+ * systemd's escapes, so that its `$`, quotes and `%` reach /bin/sh as typed.
+ * One line: systemd would read a newline as the end of the assignment.
+ */
+export function renderNotifyEnv(command: string | undefined): string {
+  if (command === undefined) return '# no --notify-cmd given to convocate-host init-shell\n';
+  checkNotifyCmd(command);
+  return `# installed by convocate-host: status-serve --notify-cmd\n${NOTIFY_VAR}="${command.replace(/[\\"$`]/g, '\\$&')}"\n`;
 }
 
 export interface WebUnitOptions {
@@ -163,7 +194,9 @@ function hardening(o: { writable?: string; capabilities: string[] }): string[] {
 }
 
 /** A long-running service that restarts on failure and logs to the journal. */
-function renderService(o: { description: string; wants: string; after: string; exec: string; environment?: string; serviceExtra?: string[] }): string {
+function renderService(o: {
+  description: string; wants: string; after: string; exec: string; environment?: string; environmentFile?: string; serviceExtra?: string[];
+}): string {
   return [
     '[Unit]',
     `Description=${o.description}`,
@@ -172,6 +205,7 @@ function renderService(o: { description: string; wants: string; after: string; e
     '',
     '[Service]',
     ...(o.environment ? [`Environment=${o.environment}`] : []),
+    ...(o.environmentFile ? [`EnvironmentFile=${o.environmentFile}`] : []),
     `ExecStart=${o.exec}`,
     'Restart=on-failure',
     'RestartSec=2',
@@ -213,7 +247,7 @@ export function parseStatusUnit(unitText: string): StatusUnitOptions | undefined
   const listen = f?.get('listen');
   if (!f || !listen) return undefined;
   const dnsDomain = f.get('dns-domain');
-  return { listen, ...(dnsDomain ? { dnsDomain } : {}) };
+  return { listen, ...(dnsDomain ? { dnsDomain } : {}), ...(f.has('notify-cmd') ? { notify: true } : {}) };
 }
 
 export function renderDnsmasqDropin(): string {

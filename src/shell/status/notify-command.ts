@@ -5,7 +5,7 @@
 // limited, bounded in number and time, and never in the way of event handling.
 import { spawn } from 'node:child_process';
 import { sanitizeText } from '../../protocol/sanitise.js';
-import type { SessionMeta } from '../../protocol/session.js';
+import type { ActivityView, Session, SessionMeta } from '../../protocol/session.js';
 import type { StatusEvent } from '../../protocol/status.js';
 import { changeKey, newsOfChange } from '../app/cockpit.js';
 import { activityChange } from './activity-change.js';
@@ -33,16 +33,25 @@ export class NotifyCommand {
   private readonly lastRun = new Map<string, number>();
   private readonly admit: () => boolean;
   private readonly now: () => number;
+  private readonly startedAt: number;
   private running = 0;
 
   constructor(private readonly opts: NotifyCommandOptions) {
     this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
     this.admit = rateLimiter(opts.rate ?? DEFAULTS.rate, (n) => opts.log(`notify-cmd: rate limit: ${n} notifications dropped so far`), this.now);
   }
 
-  /** Names from a full list (a resync), for sessions whose events came before this process. */
-  noteSessions(agentId: string, sessions: readonly { uuid: string; name: string }[]): void {
-    for (const s of sessions) this.names.set(`${agentId}/${s.uuid}`, s.name);
+  /**
+   * A full list (a resync): the names of sessions whose events came before
+   * this process, and where each session it has not heard of stands, so that
+   * its next change is news though this process never saw an event of it.
+   */
+  noteSessions(agentId: string, sessions: readonly (ActivityView & Pick<Session, 'uuid' | 'name'>)[]): void {
+    for (const s of sessions) {
+      this.names.set(`${agentId}/${s.uuid}`, s.name);
+      if (!this.seen.has(`${agentId}/${s.uuid}`)) this.consider(agentId, s.uuid, s);
+    }
   }
 
   /** Every status event; returns at once. */
@@ -57,9 +66,16 @@ export class NotifyCommand {
       return;
     }
     const change = activityChange(ev);
-    if (!change) return;
-    const news = newsOfChange(this.seen.get(id), change.view);
-    this.seen.set(id, changeKey(change.view));
+    if (change) this.consider(change.agentId, change.uuid, change.view);
+  }
+
+  private consider(agentId: string, uuid: string, view: ActivityView): void {
+    const id = `${agentId}/${uuid}`;
+    const before = this.seen.get(id);
+    this.seen.set(id, changeKey(view));
+    // A session this process first hears of: news if it started waiting while
+    // this process ran (a restart must not miss it), not for a state from before.
+    const news = before !== undefined ? newsOfChange(before, view) : view.activity === 'waiting' && Date.parse(view.activity_since) >= this.startedAt ? 'waiting' : undefined;
     if (!news) return;
     const t = this.now();
     if (t - (this.lastRun.get(id) ?? Number.NEGATIVE_INFINITY) < (this.opts.perSessionMs ?? DEFAULTS.perSessionMs)) return;
@@ -67,11 +83,11 @@ export class NotifyCommand {
     if (!this.admit()) return;
     this.lastRun.set(id, t);
     this.run({
-      CONVOCATE_SESSION: change.uuid,
+      CONVOCATE_SESSION: uuid,
       CONVOCATE_NAME: sanitizeText(this.names.get(id) ?? '', { max: 100 }),
-      CONVOCATE_AGENT: change.agentId,
+      CONVOCATE_AGENT: agentId,
       CONVOCATE_ACTIVITY: news === 'waiting' ? 'waiting' : 'idle',
-      CONVOCATE_DETAIL: sanitizeText(change.view.activity_detail, { max: 200 }),
+      CONVOCATE_DETAIL: sanitizeText(view.activity_detail, { max: 200 }),
     });
   }
 
