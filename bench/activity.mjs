@@ -21,7 +21,8 @@ const ACTIVITY_FILE = '.convocate-activity';
 
 async function withNetwork(fn) {
   const name = `convocate-bench-${process.pid}`;
-  const net = await docker.createNetwork({ Name: name, Internal: true });
+  // Labelled as convocate's: the agent refuses any other network for its sessions.
+  const net = await docker.createNetwork({ Name: name, Internal: true, Labels: { 'convocate.bench': String(process.pid) } });
   try {
     return await fn(name);
   } finally {

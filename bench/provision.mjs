@@ -84,9 +84,10 @@ try {
   const [S, A1, B1, B2, A2] = lab.hosts;
   process.stderr.write('booted 5 fresh hosts; init-shell on the shell host\n');
   await convocateHost(lab, ['init-shell', S.name]);
-  const initAgent = (A) => timed(() => convocateHost(lab, ['init-agent', A.name, '--shell', S.name, '--address', A.ip, '--shell-address', S.ip]));
+  const ms = async (fn) => (await timed(fn)).ms;
+  const initAgent = (A) => ms(() => convocateHost(lab, ['init-agent', A.name, '--shell', S.name, '--address', A.ip, '--shell-address', S.ip]));
   const tool = [await initAgent(A1)];
-  const hand = [await timed(() => byHand(lab, S, B1, 'b0b0b0b1')), await timed(() => byHand(lab, S, B2, 'b0b0b0b2'))];
+  const hand = [await ms(() => byHand(lab, S, B1, 'b0b0b0b1')), await ms(() => byHand(lab, S, B2, 'b0b0b0b2'))];
   tool.push(await initAgent(A2));
   const again = await initAgent(A2);
   const size = (await sh(`docker image inspect -f '{{.Size}}' ${image}`)).trim();
