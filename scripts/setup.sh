@@ -12,11 +12,12 @@ DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd.log}
 section() { printf '\n==== %s ====\n' "$*"; }
 
 section "system packages"
-# command name -> Debian package
+# command name -> Debian package. g++, make and python3 build ssh2's native
+# crypto binding at npm ci: its ciphers, and no WebAssembly in any process.
 declare -A wanted=(
   [dockerd]=docker.io [tmux]=tmux [ssh]=openssh-client [sshd]=openssh-server
   [dnsmasq]=dnsmasq [dig]=dnsutils [debootstrap]=debootstrap [hyperfine]=hyperfine
-  [chromium]=chromium [git]=git
+  [chromium]=chromium [git]=git [g++]=g++ [make]=make [python3]=python3
 )
 missing=()
 for cmd in "${!wanted[@]}"; do

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import ssh2, { type ParsedKey } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
+import ssh2 from './ssh2.js';
 import { writeFileAtomic } from './atomic-write.js';
 // ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
 const { utils } = ssh2;

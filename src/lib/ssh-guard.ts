@@ -15,7 +15,8 @@
 //      cap how many of its channels one connection holds at once.
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import ssh2, { type Connection, type ServerChannel, type Session } from 'ssh2';
+import type { Connection, ServerChannel, Session } from 'ssh2';
+import ssh2 from './ssh2.js';
 import { requireEd25519PublicKey } from './ssh-auth.js';
 // ssh2 is CommonJS: under Node's ESM loader its named exports live on the default export.
 const { Server } = ssh2;

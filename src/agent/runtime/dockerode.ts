@@ -5,6 +5,8 @@
 // loads the real one when called; a dockerode laid out otherwise loads whole.
 import { createRequire, Module } from 'node:module';
 import type DockerClass from 'dockerode';
+// dockerode loads ssh2: through our loader, first.
+import '../../lib/ssh2.js';
 
 const require = createRequire(import.meta.url);
 

@@ -4,7 +4,8 @@
 // `emit()` never blocks or throws: events wait in a bounded queue that drops the
 // OLDEST event when full, because the newest carries the freshest state and the
 // shell reloads everything periodically anyway.
-import ssh2, { type ClientChannel } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import ssh2 from '../../lib/ssh2.js';
 import { makeEvent, type StatusEvent } from '../../protocol/status.js';
 import { STATUS_SUBSYSTEM } from '../../protocol/subsystems.js';
 import { fingerprint, parsePublicKey } from '../../lib/keys.js';

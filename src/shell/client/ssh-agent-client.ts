@@ -2,7 +2,8 @@
 // per RPC, the agent's host key pinned (a changed key is refused loudly), and
 // reconnects with backoff 1 s doubling to 30 s. A dead agent fails fast
 // instead of stalling the caller.
-import ssh2, { type ClientChannel } from 'ssh2';
+import type { ClientChannel } from 'ssh2';
+import ssh2 from '../../lib/ssh2.js';
 import type { AttachHandle } from '../../protocol/agent-api.js';
 import { encodeAttachHeader } from '../../protocol/attach.js';
 import { ATTACH_OPEN_TIMEOUT_MS, OP_DEADLINES } from '../../protocol/deadlines.js';
