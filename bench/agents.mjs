@@ -20,6 +20,8 @@ export async function startAgent(name, sessions = 0) {
   for (let i = 0; i < sessions; i++) await store.create({ name: `${name}-${i}`, port: 0 });
   const key = generateEd25519('bench');
   await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
+  // Sessions run a shell, as the raw baselines do: key echo and previews are timed against bash, not Claude's screen.
+  await writeFile(join(configDir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
   const port = await freePort();
   const args = ['--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, '--image', image];
   const { child } = await spawnAgentServe(args);
