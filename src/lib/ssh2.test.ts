@@ -8,11 +8,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 const require = createRequire(import.meta.url);
 const CHACHA = 'chacha20-poly1305@openssh.com';
 
+// Node's WebAssembly global; the tests compile without the DOM's types that would name it.
+const wasm = (globalThis as unknown as { WebAssembly: { instantiate: (...args: unknown[]) => Promise<unknown> } }).WebAssembly;
+
 afterEach(() => vi.restoreAllMocks());
 
 describe('ssh2 without its WebAssembly poly1305', () => {
   it('talks chacha20-poly1305 over the native binding and compiles no WebAssembly', async () => {
-    const compiled = vi.spyOn(WebAssembly, 'instantiate');
+    const compiled = vi.spyOn(wasm, 'instantiate');
     const { default: ssh2, nativeBindingLoads } = await import('./ssh2.js');
     const { generateEd25519 } = await import('./keys.js');
     expect(nativeBindingLoads()).toBe(true);
@@ -40,7 +43,7 @@ describe('ssh2 without its WebAssembly poly1305', () => {
 
   it('loads the real module when the binding does not load', async () => {
     const { poly1305Loader } = await import('./ssh2.js');
-    const compiled = vi.spyOn(WebAssembly, 'instantiate');
+    const compiled = vi.spyOn(wasm, 'instantiate');
     const path = require.resolve('ssh2/lib/protocol/crypto/poly1305.js');
     const mod = (await poly1305Loader(path, () => false)()) as { cwrap: (...a: unknown[]) => unknown; HEAPU8?: Uint8Array };
     expect(compiled).toHaveBeenCalled();

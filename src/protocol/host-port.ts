@@ -34,9 +34,11 @@ export interface ParseHostPortOptions {
   what: string;
   /** Used when no port is given; without it, the port stays undefined. */
   defaultPort?: number;
+  /** The lowest port accepted (default 1; 0 where the kernel picks one). */
+  minPort?: number;
 }
 
-/** `host[:port]` with a port of 1-65535; errors name the input, not the reason in code terms. */
+/** `host[:port]` with a port of 1-65535 (or from `minPort`); errors name the input, not the reason in code terms. */
 export function parseHostPort(text: string, opts: ParseHostPortOptions & { defaultPort: number }): { host: string; port: number };
 export function parseHostPort(text: string, opts: ParseHostPortOptions): { host: string; port?: number };
 export function parseHostPort(text: string, opts: ParseHostPortOptions): { host: string; port?: number } {
@@ -45,6 +47,7 @@ export function parseHostPort(text: string, opts: ParseHostPortOptions): { host:
   if (!split || split.host === '' || (!split.bracketed && !isValidHost(split.host))) throw bad;
   if (split.bracketed && isIP(split.host) !== 6) throw bad;
   if (split.portText === undefined) return opts.defaultPort === undefined ? { host: split.host } : { host: split.host, port: opts.defaultPort };
-  if (!isPortText(split.portText, 1)) throw new Error(`bad port in ${opts.what} ${JSON.stringify(text.trim())}: must be 1-65535`);
+  const min = opts.minPort ?? 1;
+  if (!isPortText(split.portText, min)) throw new Error(`bad port in ${opts.what} ${JSON.stringify(text.trim())}: must be ${min}-65535`);
   return { host: split.host, port: Number(split.portText) };
 }

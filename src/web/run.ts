@@ -1,11 +1,10 @@
 // `convocate web`: checks the listen address and TLS, makes the login token on
 // first start, prints the login URL once, and serves the cockpit until stopped.
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConvocateError, quote } from '../protocol/errors.js';
-import { isPortText, isValidHost, splitHostPort } from '../protocol/host-port.js';
+import { parseHostPort } from '../protocol/host-port.js';
 import type { AgentDirectory } from '../shell/client/agent-directory.js';
 import type { ActivityChange } from '../shell/status/activity-change.js';
 import { EventHub } from './event-hub.js';
@@ -40,10 +39,13 @@ export interface Listen {
 
 /** `ADDR:PORT` in the one `host[:port]` syntax; the port is required (0 picks a free one). */
 export function parseListen(text: string): Listen {
-  const split = splitHostPort(text);
-  const ok = split && split.host !== '' && (split.bracketed ? isIP(split.host) === 6 : isValidHost(split.host)) && split.portText !== undefined && isPortText(split.portText, 0);
-  if (!ok) throw new ConvocateError('invalid_argument', `--listen ${quote(text)} is invalid: use ADDR:PORT, e.g. ${DEFAULT_LISTEN}`);
-  return { host: split.host, port: Number(split.portText) };
+  try {
+    const { host, port } = parseHostPort(text, { what: '--listen', minPort: 0 });
+    if (port !== undefined) return { host, port };
+  } catch {
+    // One message for every way it can be wrong, below.
+  }
+  throw new ConvocateError('invalid_argument', `--listen ${quote(text)} is invalid: use ADDR:PORT, e.g. ${DEFAULT_LISTEN}`);
 }
 
 export function isLoopback(host: string): boolean {
