@@ -40,9 +40,10 @@ export function addProvisionCommands(program: Command, print: Print): void {
     .option('--insecure-http', 'serve the web cockpit without TLS on a non-loopback address')
     .action(async (target: string, o: { listen: string; dnsDomain?: string; notifyCmd?: string; web?: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }) => {
       if (!o.web && (o.tlsCert || o.tlsKey || o.insecureHttp)) throw new Error('--tls-cert, --tls-key and --insecure-http go with --web ADDR:PORT');
-      const web = o.web ? { listen: o.web, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecureHttp: o.insecureHttp } : undefined;
       // Checked here, before any host is touched.
-      if (web) await checkWebOptions(web);
+      const web = o.web
+        ? { listen: o.web, insecureHttp: o.insecureHttp, tls: await checkWebOptions({ listen: o.web, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecureHttp: o.insecureHttp }) }
+        : undefined;
       if (o.notifyCmd !== undefined) checkNotifyCmd(o.notifyCmd);
       return withHosts(globals(), [target], print, true, ([h], b) => initShell(h!, b!, { listen: o.listen, dnsDomain: o.dnsDomain, notifyCmd: o.notifyCmd, web }, print));
     });

@@ -10,7 +10,7 @@ import { fingerprintOfLine, readPublicKey } from '../steps/peering.js';
 import type { Print } from '../report.js';
 import { step } from '../report.js';
 import { daemonReload, ensureService } from '../steps/services.js';
-import { initWeb } from '../steps/web.js';
+import { initWeb, type WebPlan } from '../steps/web.js';
 import {
   DNSMASQ_DROPIN, NOTIFY_ENV_FILE, renderDnsmasqDropin, renderNotifyEnv, renderStatusUnit, SHELL_CONFIG_DIR, SHELL_STATE_DIR, STATUS_UNIT, UNIT_DIR,
 } from '../steps/units.js';
@@ -20,8 +20,8 @@ export interface ShellOptions {
   dnsDomain?: string;
   /** status-serve's --notify-cmd; without it, notifications are off (the file keeps no old command). */
   notifyCmd?: string;
-  /** The web cockpit, when asked for: where it listens and its TLS files on this machine. */
-  web?: { listen: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean };
+  /** The web cockpit, when asked for. */
+  web?: WebPlan;
 }
 
 export async function initShell(host: Host, bundle: Bundle | Promise<Bundle>, opts: ShellOptions, print: Print): Promise<void> {

@@ -3,7 +3,12 @@
 import { shellQuote, type Host } from '../host.js';
 import { step, type Print } from '../report.js';
 import { sanitizeText } from '../../protocol/sanitise.js';
-import { AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT, UNIT_DIR, WEB_UNIT } from '../steps/units.js';
+import {
+  AGENT_CONFIG_DIR, AGENT_UNIT, CURRENT, parseStatusUnit, parseWebUnit, PREFIX, SHELL_CONFIG_DIR, SLICE_UNIT, STATUS_UNIT, UNIT_DIR, WEB_UNIT,
+} from '../steps/units.js';
+
+/** Marks the units' ExecStart lines in the probe's output, read back in TypeScript as update reads them. */
+const EXEC_START = 'exec-start';
 
 export async function status(host: Host, image: string, print: Print): Promise<void> {
   const r = await step(host.name, 'status', print, () =>
@@ -14,8 +19,7 @@ export async function status(host: Host, image: string, print: Print): Promise<v
        for u in ${AGENT_UNIT} ${STATUS_UNIT} ${WEB_UNIT} ${SLICE_UNIT} dnsmasq.service docker.service; do
          echo "unit $u: $(systemctl is-enabled $u 2>/dev/null || true) $(systemctl is-active $u 2>/dev/null || true)"
        done
-       s=${UNIT_DIR}/${STATUS_UNIT}; [ -f $s ] && echo "notify command: $(grep -q -- '--notify-cmd' $s && echo on || echo off)"
-       w=${UNIT_DIR}/${WEB_UNIT}; [ -f $w ] && echo "web cockpit: $(grep -q -- '--tls-cert' $w && echo https || echo http) on $(sed -n 's/^ExecStart=.* --listen \\([^ ]*\\).*/\\1/p' $w)"
+       for u in ${STATUS_UNIT} ${WEB_UNIT}; do [ -f ${UNIT_DIR}/$u ] && sed -n "s/^ExecStart=/${EXEC_START} $u ExecStart=/p" ${UNIT_DIR}/$u; done
        echo "slice limits: $(systemctl show ${SLICE_UNIT} -p CPUQuotaPerSecUSec -p MemoryMax 2>/dev/null | tr '\\n' ' ')"
        [ -f ${AGENT_CONFIG_DIR}/agent-id ] && echo "agent id: $(cat ${AGENT_CONFIG_DIR}/agent-id), reports to $(cat ${AGENT_CONFIG_DIR}/shell-host 2>/dev/null || echo nothing), $(grep -c . ${AGENT_CONFIG_DIR}/authorized_keys 2>/dev/null || echo 0) authorized keys"
        for d in ${SHELL_CONFIG_DIR}/agent-keys/*/; do [ -d "$d" ] && echo "registered agent: $(basename "$d") at $(cat "$d/agent-host" 2>/dev/null)"; done
@@ -24,5 +28,19 @@ export async function status(host: Host, image: string, print: Print): Promise<v
     ),
   );
   // The host's files (its agent id, registered agents) are a peer's words: sanitised before the terminal.
-  for (const line of r.stdout.trim().split('\n')) print(`[${host.name}] ${sanitizeText(line.trim())}`);
+  for (const line of r.stdout.trim().split('\n')) {
+    const text = line.startsWith(`${EXEC_START} `) ? unitFacts(line) : line.trim();
+    if (text) print(`[${host.name}] ${sanitizeText(text)}`);
+  }
+}
+
+/** What an installed unit says, read back as update reads it: `exec-start <unit> ExecStart=…`. */
+function unitFacts(line: string): string | undefined {
+  const [, unit, execStart] = /^\S+ (\S+) (.*)$/.exec(line) ?? [];
+  if (unit === STATUS_UNIT) {
+    const o = parseStatusUnit(execStart ?? '');
+    return o && `notify command: ${o.notify ? 'on' : 'off'}`;
+  }
+  const web = parseWebUnit(execStart ?? '');
+  return web && `web cockpit: ${web.tls ? 'https' : 'http'} on ${web.listen}`;
 }

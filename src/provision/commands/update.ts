@@ -13,7 +13,8 @@ import { converge } from '../steps/converge.js';
 import type { Resource } from '../steps/desired-state.js';
 import { daemonReload, ensureService } from '../steps/services.js';
 import {
-  AGENT_UNIT, parseAgentUnit, parseStatusUnit, renderAgentUnit, renderSlice, renderStatusUnit, SLICE_UNIT, STATUS_UNIT, UNIT_DIR, WEB_UNIT,
+  AGENT_UNIT, parseAgentUnit, parseStatusUnit, parseWebUnit, renderAgentUnit, renderSlice, renderStatusUnit, renderWebUnit, SLICE_UNIT, STATUS_UNIT, UNIT_DIR,
+  WEB_UNIT,
 } from '../steps/units.js';
 
 export interface UpdateOptions {
@@ -59,6 +60,7 @@ export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts:
     if (bundleBack) await switchCurrent(host, bundleBack, print);
     if (units.changed && (await converge(host, 'units', units.before, print)).size > 0) await daemonReload(host, print);
     if (roles.shell) await ensureService(host, STATUS_UNIT, true, print);
+    if (roles.web) await ensureService(host, WEB_UNIT, true, print);
     await ensureService(host, AGENT_UNIT, true, print);
     const pong = await step(host.name, 'ping after rollback', print, () => pingAgent(host, 30));
     print(`[${host.name}] rollback: agent ${pong.agent_id} answers again on ${to}`);
@@ -72,7 +74,7 @@ export async function update(host: Host, bundle: Bundle | Promise<Bundle>, opts:
  * carry (a newer release may change a unit; the image tag follows the version).
  * Returns what they were, for a rollback.
  */
-async function rerenderUnits(host: Host, roles: { agent: boolean; shell: boolean }, image: string, print: Print): Promise<{ changed: boolean; before: Resource[] }> {
+async function rerenderUnits(host: Host, roles: { agent: boolean; shell: boolean; web: boolean }, image: string, print: Print): Promise<{ changed: boolean; before: Resource[] }> {
   const read = async (unit: string) => (await host.run(`cat ${UNIT_DIR}/${unit}`)).stdout;
   const wanted: Resource[] = [];
   const before: Resource[] = [];
@@ -96,6 +98,13 @@ async function rerenderUnits(host: Host, roles: { agent: boolean; shell: boolean
     if (!installed) throw notOurs(STATUS_UNIT);
     wanted.push({ kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: renderStatusUnit(installed), mode: 0o644 });
     before.push({ kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: statusText, mode: 0o644 });
+  }
+  if (roles.web) {
+    const webText = await read(WEB_UNIT);
+    const installed = parseWebUnit(webText);
+    if (!installed) throw notOurs(WEB_UNIT);
+    wanted.push({ kind: 'file', path: `${UNIT_DIR}/${WEB_UNIT}`, content: renderWebUnit(installed), mode: 0o644 });
+    before.push({ kind: 'file', path: `${UNIT_DIR}/${WEB_UNIT}`, content: webText, mode: 0o644 });
   }
   const changed = await converge(host, 'units', wanted, print);
   if (changed.size > 0) await daemonReload(host, print);

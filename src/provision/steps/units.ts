@@ -140,10 +140,16 @@ export interface WebUnitOptions {
   insecureHttp?: boolean;
 }
 
+/** `convocate web`'s flags for the installed cockpit: what the unit runs, and what prints its login URL on the host. */
+export function webFlags(o: WebUnitOptions): string[] {
+  const flags = ['--listen', o.listen];
+  if (o.tls) flags.push('--tls-cert', `${WEB_TLS_DIR}/cert.pem`, '--tls-key', `${WEB_TLS_DIR}/key.pem`);
+  else if (o.insecureHttp) flags.push('--insecure-http');
+  return flags;
+}
+
 export function renderWebUnit(o: WebUnitOptions): string {
-  const args = ['web', '--listen', o.listen];
-  if (o.tls) args.push('--tls-cert', `${WEB_TLS_DIR}/cert.pem`, '--tls-key', `${WEB_TLS_DIR}/key.pem`);
-  else if (o.insecureHttp) args.push('--insecure-http');
+  const args = ['web', ...webFlags(o)];
   return renderService({
     description: `convocate web: the browser cockpit on ${o.listen}`,
     wants: 'network-online.target',

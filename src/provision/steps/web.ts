@@ -1,7 +1,8 @@
 // The web cockpit on a shell host: its TLS files shipped (0600), its login
 // token made once (the service itself writes nothing), and
-// `convocate-web.service` beside status-serve. The flags were checked by
-// `convocate web`'s own rules before anything reached the host.
+// `convocate-web.service` beside status-serve. The flags are checked by
+// `convocate web`'s own rules, and the files read, once, before anything
+// reaches the host.
 import { readFile } from 'node:fs/promises';
 import { ConvocateError, quote } from '../../protocol/errors.js';
 import { checkFlags } from '../../web/run.js';
@@ -11,7 +12,7 @@ import { step, type Print } from '../report.js';
 import { converge } from './converge.js';
 import type { Resource } from './desired-state.js';
 import { daemonReload, ensureService } from './services.js';
-import { BIN_DIR, renderWebUnit, SHELL_CONFIG_DIR, UNIT_DIR, WEB_TLS_DIR, WEB_UNIT } from './units.js';
+import { BIN_DIR, renderWebUnit, SHELL_CONFIG_DIR, UNIT_DIR, WEB_TLS_DIR, WEB_UNIT, webFlags } from './units.js';
 
 export interface WebOptions {
   listen: string;
@@ -34,8 +35,15 @@ export async function checkWebOptions(o: WebOptions): Promise<{ cert: string; ke
   return { cert, key };
 }
 
-export async function initWeb(host: Host, o: WebOptions, switched: boolean, print: Print): Promise<void> {
-  const tls = await checkWebOptions(o);
+/** The cockpit as init-shell installs it, checked on the operator's machine: the TLS files' text travels, not their paths. */
+export interface WebPlan {
+  listen: string;
+  insecureHttp?: boolean;
+  tls?: { cert: string; key: string };
+}
+
+export async function initWeb(host: Host, o: WebPlan, switched: boolean, print: Print): Promise<void> {
+  const { tls } = o;
   const resources: Resource[] = [];
   if (tls) {
     resources.push(
@@ -44,7 +52,8 @@ export async function initWeb(host: Host, o: WebOptions, switched: boolean, prin
       { kind: 'file', path: `${WEB_TLS_DIR}/key.pem`, content: tls.key, mode: 0o600 },
     );
   }
-  resources.push({ kind: 'file', path: `${UNIT_DIR}/${WEB_UNIT}`, content: renderWebUnit({ listen: o.listen, tls: Boolean(tls), insecureHttp: o.insecureHttp }), mode: 0o644 });
+  const unit = { listen: o.listen, tls: Boolean(tls), insecureHttp: o.insecureHttp };
+  resources.push({ kind: 'file', path: `${UNIT_DIR}/${WEB_UNIT}`, content: renderWebUnit(unit), mode: 0o644 });
   const changed = await converge(host, 'web', resources, print);
   await step(host.name, 'web token', print, async () => {
     const r = await host.run(
@@ -54,6 +63,5 @@ export async function initWeb(host: Host, o: WebOptions, switched: boolean, prin
   });
   if (changed.has(`file:${UNIT_DIR}/${WEB_UNIT}`)) await daemonReload(host, print);
   await ensureService(host, WEB_UNIT, switched || changed.size > 0, print);
-  const flags = tls ? ` --tls-cert ${WEB_TLS_DIR}/cert.pem --tls-key ${WEB_TLS_DIR}/key.pem` : o.insecureHttp ? ' --insecure-http' : '';
-  print(`[${host.name}] web cockpit on ${tls ? 'https' : 'http'}://${o.listen}/: the login URL is \`convocate web --print-url --listen ${o.listen}${flags}\` on the host`);
+  print(`[${host.name}] web cockpit on ${tls ? 'https' : 'http'}://${o.listen}/: the login URL is \`convocate web --print-url ${webFlags(unit).join(' ')}\` on the host`);
 }
