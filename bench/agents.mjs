@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SessionStore } from '../dist/agent/sessions/store.js';
 import { generateEd25519 } from '../dist/lib/keys.js';
 import { SshAgentClient } from '../dist/shell/client/ssh-agent-client.js';
-import { image } from './lib.mjs';
+import { image, useShellSessions } from './lib.mjs';
 import { spawnAgentServe, stopChild } from '../test/helpers/agent-serve.mjs';
 import { freePort } from '../test/helpers/measure.mjs';
 
@@ -20,8 +20,8 @@ export async function startAgent(name, sessions = 0) {
   for (let i = 0; i < sessions; i++) await store.create({ name: `${name}-${i}`, port: 0 });
   const key = generateEd25519('bench');
   await writeFile(join(configDir, 'authorized_keys'), `${key.public}\n`);
-  // Sessions run a shell, as the raw baselines do: key echo and previews are timed against bash, not Claude's screen.
-  await writeFile(join(configDir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
+  // Key echo and previews are timed against a shell, as the raw baselines are, not Claude's screen.
+  await useShellSessions(configDir);
   const port = await freePort();
   const args = ['--listen', `127.0.0.1:${port}`, '--config-dir', configDir, '--sessions-dir', sessionsDir, '--image', image];
   const { child } = await spawnAgentServe(args);

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { CONTAINER_USER, containerName, TMUX_SESSION } from '../dist/agent/runtime/container-runtime.js';
+import { sanitisePaneText } from '../dist/protocol/sanitise.js';
 import { startAgent } from './agents.mjs';
 import { randomUUID } from 'node:crypto';
 import { docker, fmt, image, mib, pct, removeByLabel, row, timed } from './lib.mjs';
@@ -64,10 +65,6 @@ function quiet(stream, quietMs = 200, ms = 5_000) {
   });
 }
 
-/** Screen text without escape sequences, so that a letter inside a CSI never counts as the echo. */
-const visible = (s) =>
-  s.replace(/\x1b\[[0-9;?<=>]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]/g, '');
-
 /** Raw baseline: the docker CLI under script(1), so that it has the TTY it insists on. */
 function rawAttach(container) {
   const child = spawn('script', ['-qfec', `docker exec -it -u ${CONTAINER_USER} ${container} tmux -u attach-session -t ${TMUX_SESSION}`, '/dev/null'], {
@@ -118,7 +115,7 @@ async function echoSamples(session, n) {
   await quiet(session.output);
   for (let i = 0; i < n; i++) {
     const ch = String.fromCharCode(97 + (i % 26));
-    const echoed = until(session.output, (s) => visible(s).includes(ch), 2_000, `echo of ${ch}`);
+    const echoed = until(session.output, (s) => sanitisePaneText(s).includes(ch), 2_000, `echo of ${ch}`);
     const t0 = performance.now();
     session.input.write(ch);
     out.push((await echoed) - t0);

@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { buildAgent } from '../dist/agent/build-agent.js';
 import { resolveAgentConfig } from '../dist/agent/config/config.js';
+import { SESSION_ENV_FILE } from '../dist/agent/config/session-env.js';
 import { DockerRuntime } from '../dist/agent/runtime/docker-runtime.js';
 import { DEFAULT_IMAGE } from '../dist/protocol/version.js';
 
@@ -14,6 +15,10 @@ export const docker = new Docker();
 export const image = process.env.CONVOCATE_IMAGE || DEFAULT_IMAGE;
 
 export { pct, timed } from '../test/helpers/measure.mjs';
+
+/** Bench sessions run a shell, as the raw baselines do, not Claude: the session env an operator would set. */
+export const SHELL_SESSION_ENV = 'CONVOCATE_SESSION_COMMAND=bash -l';
+export const useShellSessions = (configDir) => writeFile(join(configDir, SESSION_ENV_FILE), `${SHELL_SESSION_ENV}\n`, { mode: 0o600 });
 
 export const fmt = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -31,10 +36,9 @@ export async function benchAgent(name, wrapRuntime = (r) => r, emitFor = () => u
     // Claude against the stand-in Messages API, on the stand-in's network (see stand-in.mjs).
     await writeFile(join(config.configDir, 'settings.json'), JSON.stringify({ network: claude.network }));
     const env = `ANTHROPIC_BASE_URL=${claude.url}\nANTHROPIC_API_KEY=${claude.key}\nCLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\n`;
-    await writeFile(join(config.configDir, 'session.env'), env, { mode: 0o600 });
+    await writeFile(join(config.configDir, SESSION_ENV_FILE), env, { mode: 0o600 });
   } else {
-    // The engine figures compare tmux start-up with raw docker: sessions run a shell, not Claude.
-    await writeFile(join(config.configDir, 'session.env'), 'CONVOCATE_SESSION_COMMAND=bash -l\n', { mode: 0o600 });
+    await useShellSessions(config.configDir);
   }
   const built = await buildAgent(config, {
     agentId,
@@ -66,7 +70,7 @@ export async function rawStart(label, home, network) {
   const c = await docker.createContainer({
     Image: image,
     Labels: { [label.split('=')[0]]: label.split('=')[1] },
-    Env: ['CONVOCATE_SESSION_COMMAND=bash -l'],
+    Env: [SHELL_SESSION_ENV],
     HostConfig: { Binds: [`${home}:/home/convocate`], ...(network ? { NetworkMode: network } : {}) },
   });
   await c.start();

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
+import { sanitisePaneText } from '../dist/protocol/sanitise.js';
 import { makeEvent } from '../dist/protocol/status.js';
 import { StatusFanout } from '../dist/shell/status/fanout.js';
 import { STATUS_SOCKET, subscribeStatus } from '../dist/shell/status/subscribe.js';
@@ -188,7 +189,7 @@ async function relaySamples(client, uuid) {
       const from = seen.length;
       const t0 = performance.now();
       handle.stream.write(ch);
-      await waitUntil(() => visible(seen.slice(from)).includes(ch), 2_000, `echo of ${ch}`);
+      await waitUntil(() => sanitisePaneText(seen.slice(from)).includes(ch), 2_000, `echo of ${ch}`);
       out.push(performance.now() - t0);
       if (i % 26 === 25) handle.stream.write('\x15');
     }
@@ -198,10 +199,6 @@ async function relaySamples(client, uuid) {
     setTimeout(() => handle.close(), 500);
   }
 }
-
-/** Screen text without escape sequences, so that a letter inside one never counts as the echo. */
-const visible = (t) =>
-  t.replace(/\x1b\[[0-9;?<=>]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]/g, '');
 
 function waitUntil(check, ms, what) {
   return new Promise((resolve, reject) => {
@@ -238,7 +235,8 @@ async function pageEchoSamples(uuid, keys) {
   await new Promise((resolve) => (ws.onopen = resolve));
   ws.send(JSON.stringify({ resize: [80, 24] }));
   for (let i = 0; i < 200 && !(seen.length > 0 && performance.now() - last > 300); i++) await new Promise((r) => setTimeout(r, 50));
-  // Screen text without escape sequences, so a letter inside one never counts as the echo (as in control-plane.mjs).
+  // Screen text without escape sequences, so a letter inside one never counts as the echo (sanitisePaneText's
+  // job in Node; this function runs in the page, so it carries its own).
   const visible = (t) => t.replace(/\x1b\[[0-9;?<=>]*[ -/]*[@-~]/g, '').replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '').replace(/\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]/g, '');
   const enc = new TextEncoder();
   const out = [];

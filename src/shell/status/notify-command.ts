@@ -49,8 +49,9 @@ export class NotifyCommand {
    */
   noteSessions(agentId: string, sessions: readonly (ActivityView & Pick<Session, 'uuid' | 'name'>)[]): void {
     for (const s of sessions) {
-      this.names.set(`${agentId}/${s.uuid}`, s.name);
-      if (!this.seen.has(`${agentId}/${s.uuid}`)) this.consider(agentId, s.uuid, s);
+      const id = `${agentId}/${s.uuid}`;
+      this.names.set(id, s.name);
+      if (!this.seen.has(id)) this.consider(agentId, s.uuid, s);
     }
   }
 
