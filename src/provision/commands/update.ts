@@ -92,20 +92,16 @@ async function rerenderUnits(host: Host, roles: { agent: boolean; shell: boolean
     if (sliceText) before.push({ kind: 'file', path: `${UNIT_DIR}/${SLICE_UNIT}`, content: sliceText, mode: 0o644 });
     before.push({ kind: 'file', path: `${UNIT_DIR}/${AGENT_UNIT}`, content: agentText, mode: 0o644 });
   }
-  if (roles.shell) {
-    const statusText = await read(STATUS_UNIT);
-    const installed = parseStatusUnit(statusText);
-    if (!installed) throw notOurs(STATUS_UNIT);
-    wanted.push({ kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: renderStatusUnit(installed), mode: 0o644 });
-    before.push({ kind: 'file', path: `${UNIT_DIR}/${STATUS_UNIT}`, content: statusText, mode: 0o644 });
-  }
-  if (roles.web) {
-    const webText = await read(WEB_UNIT);
-    const installed = parseWebUnit(webText);
-    if (!installed) throw notOurs(WEB_UNIT);
-    wanted.push({ kind: 'file', path: `${UNIT_DIR}/${WEB_UNIT}`, content: renderWebUnit(installed), mode: 0o644 });
-    before.push({ kind: 'file', path: `${UNIT_DIR}/${WEB_UNIT}`, content: webText, mode: 0o644 });
-  }
+  /** A shell unit rendered anew from the options it carries. */
+  const rerender = async <O>(unit: string, parse: (text: string) => O | undefined, render: (o: O) => string) => {
+    const text = await read(unit);
+    const installed = parse(text);
+    if (!installed) throw notOurs(unit);
+    wanted.push({ kind: 'file', path: `${UNIT_DIR}/${unit}`, content: render(installed), mode: 0o644 });
+    before.push({ kind: 'file', path: `${UNIT_DIR}/${unit}`, content: text, mode: 0o644 });
+  };
+  if (roles.shell) await rerender(STATUS_UNIT, parseStatusUnit, renderStatusUnit);
+  if (roles.web) await rerender(WEB_UNIT, parseWebUnit, renderWebUnit);
   const changed = await converge(host, 'units', wanted, print);
   if (changed.size > 0) await daemonReload(host, print);
   return { changed: changed.size > 0, before };
